@@ -1,0 +1,809 @@
+"""The analysis: from entry points to the job's import graph, walked statically.
+
+The walk emulates execution order: a module's imports are followed depth-first
+in line order, as the interpreter would run them, so ``sys.path`` edits take
+effect from the line that makes them. Each entry gets its own search path
+(``python main.py`` puts the script's folder first; ``python -m`` the project
+root). Third-party modules are leaves: only local files are walked.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from jobdeps.analyzer import rules as _rules  # noqa: F401  (registers every rule)
+from jobdeps.analyzer.entries import EntrySpec
+from jobdeps.analyzer.environment import Distribution, Environment
+from jobdeps.analyzer.facts import FileFacts, ImportFact, SysPathEdit
+from jobdeps.analyzer.findings import Finding, Severity, finding, sort_findings
+from jobdeps.analyzer.namemap import distribution_for_import
+from jobdeps.analyzer.reader import FactsReader
+from jobdeps.analyzer.resolver import (
+    SITE,
+    STDLIB,
+    LocalModule,
+    PathEntry,
+    Resolution,
+    Resolver,
+    find_in_dir,
+)
+from jobdeps.analyzer.sources import DEFAULT_MAX_BYTES
+from jobdeps.analyzer.stdlib import BACKPORTS, normalise_version, running_version
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+
+class EntryError(ValueError):
+    """An entry point that does not exist or cannot be run: a usage error."""
+
+
+@dataclass
+class AnalysisOptions:
+    root: Path = Path(".")
+    python_version: str | None = None
+    site_packages: Sequence[Path] = ()
+    python: Path | None = None
+    extra_paths: Sequence[Path] = ()
+    max_file_bytes: int = DEFAULT_MAX_BYTES
+    cache: bool = True
+    jobs: int | None = None
+    environment: Environment | None = None
+    reader: FactsReader | None = None
+
+
+@dataclass
+class LocalFile:
+    """A local file the job executes, with the module names it is imported as."""
+
+    rel: str
+    path: Path
+    names: set[str] = field(default_factory=set)
+    kind: str = "module"  # module | package | extension | script | notebook | run-path
+
+
+@dataclass
+class Use:
+    """One import statement's use of a target: where, as what, in which context."""
+
+    rel: str
+    line: int
+    module: str
+    fact: ImportFact
+
+    @property
+    def location(self) -> str:
+        return f"{self.rel}:{self.line}"
+
+
+@dataclass
+class Requirement:
+    """A distribution the job imports."""
+
+    name: str
+    canonical: str
+    version: str | None
+    source: str  # installed | jobdeps | pipreqs | guessed
+    dist: Distribution | None
+    uses: list[Use] = field(default_factory=list)
+
+    @property
+    def imports(self) -> list[str]:
+        return sorted({u.module for u in self.uses})
+
+    @property
+    def locations(self) -> list[str]:
+        return sorted({u.location for u in self.uses}, key=_location_key)
+
+    @property
+    def optional(self) -> bool:
+        return all(u.fact.optional for u in self.runtime_uses)
+
+    @property
+    def runtime_uses(self) -> list[Use]:
+        return [u for u in self.uses if not u.fact.type_checking]
+
+    @property
+    def type_checking_only(self) -> bool:
+        return not self.runtime_uses
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "imports": self.imports,
+            "optional": self.optional,
+            "type_checking_only": self.type_checking_only,
+            "installed": self.dist is not None,
+            "source": self.source,
+            "locations": self.locations,
+        }
+
+
+@dataclass
+class Unresolved:
+    name: str
+    reason: str
+    uses: list[Use] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "reason": self.reason,
+            "optional": all(u.fact.optional or u.fact.type_checking for u in self.uses),
+            "locations": sorted({u.location for u in self.uses}, key=_location_key),
+        }
+
+
+@dataclass
+class Analysis:
+    root: Path
+    target_version: str
+    entries: list[EntrySpec]
+    nodes: dict[str, dict]
+    edges: dict[tuple[str, str], list[tuple[int, str, ImportFact]]]
+    local_files: dict[str, LocalFile]
+    requirements: list[Requirement]
+    stdlib: list[str]
+    unresolved: list[Unresolved]
+    findings: list[Finding]
+    facts: dict[str, FileFacts]
+    sources: dict[str, str]
+    environment: Environment
+    entry_files: dict[str, EntrySpec]
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The import graph: nodes ``file:REL``, ``stdlib:NAME``, ``dist:CANONICAL``;
+        each edge carries ``imports``, a list of ``(line, module, ImportFact)``."""
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        for node in sorted(self.nodes):
+            graph.add_node(node, **self.nodes[node])
+        for (source, target), imports in sorted(self.edges.items()):
+            graph.add_edge(source, target, imports=sorted(imports, key=lambda i: (i[0], i[1])))
+        return graph
+
+    def requirement(self, name: str) -> Requirement | None:
+        from packaging.utils import canonicalize_name
+
+        canonical = canonicalize_name(name)
+        return next((r for r in self.requirements if r.canonical == canonical), None)
+
+    def to_json(self) -> dict:
+        from jobdeps import __version__
+
+        return {
+            "version": 1,
+            "jobdeps_version": __version__,
+            "target_python": self.target_version,
+            "entry_points": [e.to_dict() for e in self.entries],
+            "local_files": sorted(self.local_files),
+            "requirements": [r.to_dict() for r in self.requirements],
+            "stdlib": self.stdlib,
+            "unresolved": [u.to_dict() for u in self.unresolved],
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def _location_key(location: str) -> tuple[str, int]:
+    path, _, line = location.rpartition(":")
+    return (path, int(line) if line.isdigit() else 0)
+
+
+def relpath(path: Path, root: Path) -> str:
+    """Posix path relative to the root (with ``..`` for files outside it)."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(path, root)).as_posix()
+
+
+@dataclass
+class _Frame:
+    """One module being executed in the walk."""
+
+    path: Path
+    rel: str
+    name: str
+    package: str | None
+    facts: FileFacts
+    events: Iterator[tuple[int, int, object]]
+
+
+class _Walker:
+    def __init__(self, analysis_root: Path, options: AnalysisOptions, env: Environment) -> None:
+        self.root = analysis_root
+        self.options = options
+        self.version = (
+            normalise_version(options.python_version) if options.python_version else running_version()
+        )
+        self.env = env
+        self.reader = options.reader or FactsReader(
+            options.max_file_bytes, cache=options.cache, jobs=options.jobs
+        )
+        self.resolver = Resolver(env, self.version, self.root)
+        self.nodes: dict[str, dict] = {}
+        self.edges: dict[tuple[str, str], list[tuple[int, str, ImportFact]]] = {}
+        self.local: dict[str, LocalFile] = {}
+        self.requirements: dict[str, Requirement] = {}
+        self.stdlib: set[str] = set()
+        self.unresolved: dict[tuple[str, str], Unresolved] = {}
+        self.findings: list[Finding] = []
+        self.facts: dict[str, FileFacts] = {}
+        self.sources: dict[str, str] = {}
+        self.entry_files: dict[str, EntrySpec] = {}
+        self._seen: set[tuple[str, str, str | None]] = set()
+
+    # -- findings ------------------------------------------------------------------
+    def report(
+        self,
+        code: str,
+        message: str,
+        rel: str | None,
+        line: int | None,
+        col: int | None = None,
+        severity: Severity | None = None,
+    ) -> None:
+        facts = self.facts.get(rel or "")
+        if facts is not None and line is not None and facts.suppressed(line, code):
+            return
+        self.findings.append(finding(code, message, rel, line, col, severity=severity))
+
+    # -- entries --------------------------------------------------------------------
+    def run_entry(self, entry: EntrySpec) -> None:
+        extras = [p.resolve() for p in self.options.extra_paths]
+        if entry.kind == "module":
+            search: list[PathEntry] = [self.root, *extras, STDLIB, SITE]
+            self._run_module_entry(entry, search)
+            return
+        path = (self.root / entry.target).resolve() if not os.path.isabs(entry.target) else Path(
+            entry.target
+        )
+        if entry.kind == "package" or path.is_dir():
+            main = path / "__main__.py"
+            if not main.is_file():
+                raise EntryError(f"{entry.target}: a folder entry needs a __main__.py")
+            search = [path, *extras, STDLIB, SITE]
+            self.walk(main, "__main__", None, search, entry, kind="script")
+            return
+        if not path.is_file():
+            raise EntryError(f"{entry.target}: no such file")
+        search = [path.parent, *extras, STDLIB, SITE]
+        kind = "notebook" if path.suffix == ".ipynb" else "script"
+        self.walk(path, "__main__", None, search, entry, kind=kind)
+
+    def _run_module_entry(self, entry: EntrySpec, search: list[PathEntry]) -> None:
+        resolution = self.resolver.resolve(entry.target, search)
+        if resolution.kind != "local":
+            raise EntryError(
+                f"-m {entry.target}: no local module of that name under {self.root}"
+                + (f" (it is {resolution.kind})" if resolution.kind != "unresolved" else "")
+            )
+        *parents, last = resolution.modules
+        for module in parents:
+            self.walk_module(module, search)
+        if last.kind in ("package", "namespace"):
+            folder = last.path.parent if last.kind == "package" else last.path
+            if last.kind == "package":
+                self.walk_module(last, search)
+            main = folder / "__main__.py"
+            if not main.is_file():
+                raise EntryError(f"-m {entry.target}: the package has no __main__.py")
+            self.walk(main, "__main__", last.name, search, entry, kind="script")
+        else:
+            package = last.name.rpartition(".")[0] or None
+            self.walk(last.path, "__main__", package, search, entry, kind="script")
+
+    # -- the walk ---------------------------------------------------------------------
+    def walk_module(self, module: LocalModule, search: list[PathEntry]) -> None:
+        if module.kind == "namespace":
+            return
+        if module.kind == "extension":
+            rel = relpath(module.path, self.root)
+            self._add_local(rel, module.path, module.name, "extension")
+            return
+        package = module.name if module.kind == "package" else module.name.rpartition(".")[0]
+        self.walk(module.path, module.name, package or None, search, None, kind=module.kind)
+
+    def walk(
+        self,
+        path: Path,
+        name: str,
+        package: str | None,
+        search: list[PathEntry],
+        entry: EntrySpec | None,
+        kind: str,
+    ) -> None:
+        """Execute ``path`` as module ``name``: its imports, depth first, in line order."""
+        stack: list[_Frame] = []
+        frame = self._enter(path, name, package, entry, kind, search)
+        if frame is not None:
+            stack.append(frame)
+        while stack:
+            top = stack[-1]
+            event = next(top.events, None)
+            if event is None:
+                stack.pop()
+                continue
+            _line, _order, item = event
+            if isinstance(item, SysPathEdit):
+                self._syspath(top, item, search)
+                continue
+            assert isinstance(item, ImportFact)
+            for module, mkind in self._import(top, item, search):
+                if mkind == "run-path":
+                    child = self._enter(module.path, top.name, top.package, None, "run-path", search)
+                else:
+                    if module.kind == "extension":
+                        self.walk_module(module, search)
+                        continue
+                    if module.kind == "namespace":
+                        continue
+                    mod_package = (
+                        module.name if module.kind == "package" else module.name.rpartition(".")[0]
+                    )
+                    child = self._enter(
+                        module.path, module.name, mod_package or None, None, mkind, search
+                    )
+                if child is not None:
+                    stack.append(child)
+
+    def _enter(
+        self,
+        path: Path,
+        name: str,
+        package: str | None,
+        entry: EntrySpec | None,
+        kind: str,
+        search: list[PathEntry],
+    ) -> _Frame | None:
+        rel = relpath(path, self.root)
+        key = (rel, name, package)
+        if key in self._seen:
+            self._add_local(rel, path, name, kind)
+            return None
+        self._seen.add(key)
+        self._add_local(rel, path, name, kind)
+        if entry is not None:
+            self.entry_files.setdefault(rel, entry)
+        result = self.reader.read(path)
+        if result.problem is not None:
+            problem = result.problem
+            self.report(
+                "IMP011", f"cannot read {rel}: {problem.kind}: {problem.message}", rel, problem.line
+            )
+            return None
+        facts = result.facts
+        assert facts is not None
+        self.facts[rel] = facts
+        if result.source is not None:
+            self.sources[rel] = result.source
+        if result.notebook is not None:
+            for line, args in result.notebook.pip_installs:
+                self.report("IMP015", f"the notebook installs packages itself: {args}", rel, line)
+        if facts.syntax_error is not None:
+            err = facts.syntax_error
+            self.report("IMP010", f"syntax error: {err.message}", rel, err.line, err.col + 1)
+            return None
+        self._check_features(rel, facts)
+        is_main = name == "__main__"
+        events: list[tuple[int, int, object]] = [(e.line, 0, e) for e in facts.syspath]
+        events.extend(
+            (i.line, 1, i)
+            for i in facts.imports
+            if is_main or not i.main_only or kind == "run-path"
+        )
+        events.sort(key=lambda e: (e[0], e[1]))
+        self._prefetch(facts, package, search)
+        return _Frame(path, rel, name, package, facts, iter(events))
+
+    def _prefetch(self, facts: FileFacts, package: str | None, search: list[PathEntry]) -> None:
+        """Tell the reader which local files this module is about to import (a hint)."""
+        paths: list[Path] = []
+        for fact in facts.imports:
+            if fact.type_checking or fact.kind not in ("import", "from") or fact.dynamic:
+                continue
+            if fact.level:
+                if not package or fact.level - 1 >= len(package.split(".")):
+                    continue
+                bits = package.split(".")
+                base = ".".join(bits[: len(bits) - (fact.level - 1)])
+                name = f"{base}.{fact.module}" if fact.module else base
+            else:
+                name = fact.module
+            resolution = self.resolver.resolve(name, search)
+            if resolution.kind != "local":
+                continue
+            paths.extend(m.path for m in resolution.modules if m.kind in ("module", "package"))
+            if fact.kind == "from" and resolution.modules:
+                for imported in fact.names:
+                    sub = self.resolver.submodule(resolution.modules[-1], imported)
+                    if sub is not None and sub.kind in ("module", "package"):
+                        paths.append(sub.path)
+        if paths:
+            self.reader.prefetch(paths)
+
+    def _add_local(self, rel: str, path: Path, name: str, kind: str) -> None:
+        info = self.local.get(rel)
+        if info is None:
+            info = self.local[rel] = LocalFile(rel, path, kind=kind)
+            self.nodes[f"file:{rel}"] = {"kind": "local", "label": rel}
+        if name and name != "__main__":
+            info.names.add(name)
+
+    def _check_features(self, rel: str, facts: FileFacts) -> None:
+        target = tuple(int(p) for p in self.version.split("."))
+        for feature in facts.features:
+            if feature.min_version > target:
+                need = ".".join(map(str, feature.min_version))
+                self.report(
+                    "IMP013",
+                    f"{feature.feature} needs Python {need}; the target is {self.version}",
+                    rel,
+                    feature.line,
+                )
+
+    # -- sys.path -----------------------------------------------------------------------
+    def _syspath(self, frame: _Frame, edit: SysPathEdit, search: list[PathEntry]) -> None:
+        if edit.path is None or edit.anchor is None:
+            self.report(
+                "IMP007",
+                f"sys.path changed with `{edit.expr}`, which jobdeps cannot evaluate",
+                frame.rel,
+                edit.line,
+            )
+            return
+        if edit.anchor == "file":
+            base = frame.path.parent
+        elif edit.anchor == "cwd":
+            base = self.root
+        else:
+            base = Path("/")
+        folder = Path(os.path.normpath(base / edit.path))
+        shown = relpath(folder, self.root)
+        self.report(
+            "IMP008", f"sys.path.{edit.op} adds `{shown}` (from `{edit.expr}`)", frame.rel, edit.line
+        )
+        if folder in search:
+            return
+        if edit.op == "insert" or edit.op == "assign":
+            search.insert(0, folder)
+        else:
+            search.append(folder)
+
+    # -- imports ----------------------------------------------------------------------
+    def _absolute(self, frame: _Frame, fact: ImportFact) -> str | None:
+        """The absolute module name of a (possibly relative) import, or None after a finding."""
+        if fact.level == 0:
+            return fact.module
+        package = frame.package
+        if fact.kind == "dynamic":
+            if fact.package == "__name__":
+                package = frame.name
+            elif fact.package not in (None, "__package__"):
+                package = fact.package
+        if not package or package == "__main__":
+            self.report(
+                "IMP005",
+                f"relative import `{'.' * fact.level}{fact.module}` in a script: "
+                "no parent package when it runs as the main program",
+                frame.rel,
+                fact.line,
+                fact.col + 1,
+            )
+            return None
+        bits = package.split(".")
+        if fact.level - 1 >= len(bits):
+            self.report(
+                "IMP005",
+                f"relative import `{'.' * fact.level}{fact.module}` goes beyond the top-level "
+                f"package `{bits[0]}`",
+                frame.rel,
+                fact.line,
+                fact.col + 1,
+            )
+            return None
+        base = ".".join(bits[: len(bits) - (fact.level - 1)])
+        return f"{base}.{fact.module}" if fact.module else base
+
+    def _import(
+        self, frame: _Frame, fact: ImportFact, search: list[PathEntry]
+    ) -> list[tuple[LocalModule, str]]:
+        """Resolve one import; return the local modules it executes, in order."""
+        if fact.kind == "run-path":
+            return self._run_path(frame, fact)
+        if fact.dynamic or (fact.kind == "dynamic" and not fact.module and fact.level == 0):
+            self.report(
+                "IMP009",
+                "import with a module name computed at run time: jobdeps cannot follow it",
+                frame.rel,
+                fact.line,
+                fact.col + 1,
+            )
+            return []
+        name = self._absolute(frame, fact)
+        if name is None:
+            return []
+        resolution = self.resolver.resolve(name, search)
+        executed = self._record(frame, fact, name, resolution)
+        if fact.kind == "from" and resolution.kind == "local" and resolution.modules:
+            parent = resolution.modules[-1]
+            for imported in fact.names:
+                if imported == "*":
+                    continue
+                sub = self.resolver.submodule(parent, imported)
+                if sub is not None:
+                    executed.append(sub)
+                    self._edge(frame, fact, f"file:{relpath(sub.path, self.root)}", sub.name)
+        elif fact.kind == "from" and resolution.kind == "dist" and resolution.hit is not None:
+            if resolution.hit.is_namespace or resolution.dist is None:
+                for imported in fact.names:
+                    deeper = self.resolver.resolve(f"{name}.{imported}", search)
+                    if deeper.kind == "dist" and deeper.dist is not None:
+                        self._record(frame, fact, deeper.name, deeper)
+        if fact.type_checking:
+            return []  # never executed at run time
+        return [(m, "module") for m in executed]
+
+    def _record(
+        self, frame: _Frame, fact: ImportFact, name: str, resolution: Resolution
+    ) -> list[LocalModule]:
+        top = name.split(".")[0]
+        loose = fact.optional or fact.type_checking or fact.conditional
+        severity = Severity.WARNING if loose else None
+        if resolution.kind == "stdlib":
+            self.stdlib.add(top)
+            self._edge(frame, fact, f"stdlib:{top}", name)
+            return []
+        if resolution.kind == "missing-stdlib":
+            backport = BACKPORTS.get(top)
+            advice = f"; use `{backport}`" if backport else ""
+            self.report(
+                "IMP002",
+                f"`{name}` is not in the standard library of Python {self.version}{advice}",
+                frame.rel,
+                fact.line,
+                fact.col + 1,
+                severity,
+            )
+            self._unresolved(frame, fact, name, f"not in the stdlib of Python {self.version}")
+            return []
+        if resolution.kind == "dist":
+            self._dist_use(frame, fact, name, resolution)
+            return []
+        if resolution.kind == "unresolved" and not resolution.modules:
+            self._not_found(frame, fact, name, severity)
+            return []
+        # local (possibly with a missing submodule)
+        modules = list(resolution.modules)
+        for module in modules:
+            if module.kind != "namespace":
+                self._edge(frame, fact, f"file:{relpath(module.path, self.root)}", module.name)
+        first = modules[0]
+        if first.kind == "extension" or modules[-1].kind == "extension":
+            ext = modules[-1]
+            self.report(
+                "IMP006",
+                f"`{name}` is a compiled extension in the project "
+                f"({relpath(ext.path, self.root)}): it will not match the job's machine",
+                frame.rel,
+                fact.line,
+                fact.col + 1,
+            )
+        if resolution.shadows == "stdlib":
+            self.report(
+                "IMP003",
+                f"local `{relpath(first.path, self.root)}` shadows the standard-library module "
+                f"`{top}`",
+                frame.rel,
+                fact.line,
+                fact.col + 1,
+            )
+        elif resolution.shadows:
+            self.report(
+                "IMP004",
+                f"local `{relpath(first.path, self.root)}` shadows `{top}` from the installed "
+                f"distribution {resolution.shadows}",
+                frame.rel,
+                fact.line,
+                fact.col + 1,
+            )
+        if resolution.root_fallback:
+            self.report(
+                "IMP012",
+                f"`{name}` is found only from the project root, not from the entry's folder: "
+                "the job needs the root on its path (PYTHONPATH=. or python -m)",
+                frame.rel,
+                fact.line,
+                fact.col + 1,
+            )
+        if resolution.kind == "unresolved":
+            self.report(
+                "IMP001",
+                f"`{name}`: no module `{resolution.missing_part}` in the local package",
+                frame.rel,
+                fact.line,
+                fact.col + 1,
+                severity,
+            )
+            self._unresolved(frame, fact, name, f"no local module {resolution.missing_part}")
+        return modules
+
+    def _edge(self, frame: _Frame, fact: ImportFact, target: str, name: str) -> None:
+        source = f"file:{frame.rel}"
+        if target not in self.nodes:
+            kind, _, label = target.partition(":")
+            self.nodes[target] = {"kind": kind, "label": label}
+        self.edges.setdefault((source, target), []).append((fact.line, name, fact))
+
+    def _dist_use(self, frame: _Frame, fact: ImportFact, name: str, resolution: Resolution) -> None:
+        dist = resolution.dist
+        top = name.split(".")[0]
+        if dist is not None:
+            from packaging.utils import canonicalize_name
+
+            canonical = canonicalize_name(dist.name)
+            req = self.requirements.get(canonical)
+            if req is None:
+                req = self.requirements[canonical] = Requirement(
+                    dist.name, canonical, dist.version, "installed", dist
+                )
+        else:
+            guess, source = distribution_for_import(name)
+            req = self._requirement(guess, source)
+            self.report(
+                "ENV002",
+                f"`{top}` is installed but no distribution's metadata owns it; "
+                f"assuming `{guess}` ({source})",
+                frame.rel,
+                fact.line,
+                fact.col + 1,
+            )
+        req.uses.append(Use(frame.rel, fact.line, name, fact))
+        self._edge(frame, fact, f"dist:{req.canonical}", name)
+
+    def _requirement(self, name: str, source: str) -> Requirement:
+        from packaging.utils import canonicalize_name
+
+        canonical = canonicalize_name(name)
+        req = self.requirements.get(canonical)
+        if req is None:
+            dist = self.env.distribution(name)
+            if dist is not None:  # installed under that name, though not owning the import
+                req = Requirement(dist.name, canonical, dist.version, "installed", dist)
+            else:
+                req = Requirement(name, canonical, None, source, None)
+            self.requirements[canonical] = req
+        return req
+
+    def _not_found(
+        self, frame: _Frame, fact: ImportFact, name: str, severity: Severity | None
+    ) -> None:
+        top = name.split(".")[0]
+        guess, source = distribution_for_import(name)
+        self._unresolved(frame, fact, name, f"not found in the target environment ({source}: {guess})")
+        if fact.optional or fact.type_checking:
+            # Optional imports go in the requirements only when installed.
+            self.report(
+                "IMP001",
+                f"`{name}` resolves nowhere (optional here); if it is needed, install `{guess}`",
+                frame.rel,
+                fact.line,
+                fact.col + 1,
+                Severity.WARNING,
+            )
+            return
+        req = self._requirement(guess, source)
+        req.uses.append(Use(frame.rel, fact.line, name, fact))
+        self._edge(frame, fact, f"dist:{req.canonical}", name)
+        if source == "guessed":
+            self.report(
+                "IMP001",
+                f"`{top}` resolves nowhere: not local, not stdlib {self.version}, not installed "
+                f"(guessing the distribution `{guess}`)",
+                frame.rel,
+                fact.line,
+                fact.col + 1,
+                severity,
+            )
+        else:
+            self.report(
+                "ENV001",
+                f"`{top}` is not installed in the target environment: `{guess}` ({source}) "
+                "cannot be pinned",
+                frame.rel,
+                fact.line,
+                fact.col + 1,
+                severity,
+            )
+
+    def _unresolved(self, frame: _Frame, fact: ImportFact, name: str, reason: str) -> None:
+        key = (name, reason)
+        item = self.unresolved.get(key)
+        if item is None:
+            item = self.unresolved[key] = Unresolved(name, reason)
+        item.uses.append(Use(frame.rel, fact.line, name, fact))
+
+    def _run_path(self, frame: _Frame, fact: ImportFact) -> list[tuple[LocalModule, str]]:
+        if fact.dynamic or not fact.module:
+            self.report(
+                "IMP009",
+                "a file is run with a computed path: jobdeps cannot follow it",
+                frame.rel,
+                fact.line,
+                fact.col + 1,
+            )
+            return []
+        # Relative to the working folder (the job's root), as open() would see it.
+        for base in (self.root, frame.path.parent):
+            candidate = Path(os.path.normpath(base / fact.module))
+            if candidate.is_file():
+                self._edge(frame, fact, f"file:{relpath(candidate, self.root)}", fact.module)
+                return [(LocalModule(frame.name, candidate, "module"), "run-path")]
+        self.report(
+            "IMP014",
+            f"`{fact.module}` is run here but does not exist",
+            frame.rel,
+            fact.line,
+            fact.col + 1,
+        )
+        return []
+
+    # -- results ---------------------------------------------------------------------
+    def result(self, entries: list[EntrySpec]) -> Analysis:
+        requirements = sorted(self.requirements.values(), key=lambda r: r.canonical)
+        requirements = [r for r in requirements if r.uses]
+        unresolved = sorted(self.unresolved.values(), key=lambda u: (u.name, u.reason))
+        return Analysis(
+            root=self.root,
+            target_version=self.version,
+            entries=entries,
+            nodes=self.nodes,
+            edges=self.edges,
+            local_files=dict(sorted(self.local.items())),
+            requirements=requirements,
+            stdlib=sorted(self.stdlib),
+            unresolved=unresolved,
+            findings=sort_findings(self.findings),
+            facts=self.facts,
+            sources=self.sources,
+            environment=self.env,
+            entry_files=self.entry_files,
+        )
+
+
+def build_environment(options: AnalysisOptions) -> Environment:
+    if options.environment is not None:
+        return options.environment
+    version = (
+        normalise_version(options.python_version) if options.python_version else running_version()
+    )
+    if options.site_packages:
+        return Environment.from_site_dirs(list(options.site_packages), python_version=version)
+    if options.python is not None:
+        return Environment.from_python(options.python)
+    return Environment.current()
+
+
+def analyze(entries: Sequence[EntrySpec], options: AnalysisOptions | None = None) -> Analysis:
+    """Walk the import graph from ``entries`` and classify every import.
+
+    Raises :class:`EntryError` for an entry that does not exist; every problem
+    inside the user's files is a finding instead.
+    """
+    options = options or AnalysisOptions()
+    root = options.root.resolve()
+    if not root.is_dir():
+        raise EntryError(f"{options.root}: the project root is not a folder")
+    env = build_environment(options)
+    walker = _Walker(root, options, env)
+    for entry in entries:
+        walker.run_entry(entry)
+    return walker.result(list(entries))

@@ -1,0 +1,501 @@
+"""Import extraction with libcst: the reference reader.
+
+:func:`extract_facts` parses a whole module and walks it once, collecting every
+import form with its position and context flags (see :class:`ImportFact`),
+``sys.path`` edits, path-like string literals, syntax that needs a newer Python,
+and the ``__main__`` guard. It is the parser of record: faster readers must give
+the same facts (a test compares them on thousands of real files).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from jobdeps.analyzer.facts import (
+    FileFacts,
+    ImportFact,
+    PathLiteral,
+    SyntaxFeature,
+    SyntaxProblem,
+    SysPathEdit,
+)
+from jobdeps.analyzer.pathexpr import PathEvaluator, PathVal, string_value
+
+_OPTIONAL_EXCEPTIONS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+_CONDITION_NAMES = {
+    "sys.version_info",
+    "sys.platform",
+    "os.name",
+    "platform.system",
+    "platform.machine",
+    "platform.python_version",
+    "sys.implementation",
+}
+_SUPPRESS_RE = re.compile(r"#\s*jobdeps:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
+_PATHLIKE_RE = re.compile(r"^(?:\./)?[\w.-]+(?:/[\w.-]+)*/?$")
+_DATA_SUFFIXES = (
+    ".yaml", ".yml", ".json", ".jsonl", ".csv", ".tsv", ".txt", ".toml", ".ini", ".cfg",
+    ".parquet", ".pkl", ".pickle", ".npy", ".npz", ".pt", ".pth", ".ckpt", ".bin",
+    ".safetensors", ".h5", ".onnx", ".md", ".sql", ".xml", ".jinja", ".j2", ".png", ".jpg",
+)  # fmt: skip
+
+
+def find_suppressions(text: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """``# jobdeps: ignore[CODE, ...]`` comments by line (empty codes: everything)."""
+    if "jobdeps:" not in text:
+        return ()
+    found = []
+    for number, line in enumerate(text.split("\n"), 1):
+        if "jobdeps:" in line:
+            match = _SUPPRESS_RE.search(line)
+            if match:
+                codes = tuple(c.strip() for c in (match.group(1) or "").split(",") if c.strip())
+                found.append((number, codes))
+    return tuple(found)
+
+
+def looks_like_path(value: str) -> bool:
+    if len(value) > 200 or len(value) < 3 or "://" in value:
+        return False
+    if not _PATHLIKE_RE.match(value):
+        return False
+    return "/" in value or value.lower().endswith(_DATA_SUFFIXES)
+
+
+@dataclass
+class _Context:
+    optional: int = 0
+    type_checking: int = 0
+    conditional: int = 0
+    lazy: int = 0
+    main_only: int = 0
+
+
+def _dotted(node: cst.BaseExpression | None) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return None if base is None else f"{base}.{node.attr.value}"
+    return None
+
+
+class _Collector(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ctx = _Context()
+        self.imports: list[ImportFact] = []
+        self.syspath: list[SysPathEdit] = []
+        self.literals: list[PathLiteral] = []
+        self.features: list[SyntaxFeature] = []
+        self.main_guard_line: int | None = None
+        self.aliases: dict[str, str] = {}
+        self.values: dict[str, PathVal] = {}
+        self.evaluate = PathEvaluator(self.qualname, self.values)
+        self.depth = 0  # statement nesting: 0 = module body
+
+    # -- helpers ---------------------------------------------------------------
+    def pos(self, node: cst.CSTNode) -> tuple[int, int]:
+        start = self.get_metadata(PositionProvider, node).start
+        return start.line, start.column
+
+    def qualname(self, node: cst.BaseExpression) -> str | None:
+        dotted = _dotted(node)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        full = self.aliases.get(head)
+        if full is None:
+            full = {"Path": "pathlib.Path", "PurePath": "pathlib.PurePath"}.get(head, head)
+        return f"{full}.{rest}" if rest else full
+
+    def add_import(self, node: cst.CSTNode, kind: str, module: str, **extra: object) -> None:
+        line, col = self.pos(node)
+        c = self.ctx
+        self.imports.append(
+            ImportFact(
+                kind=kind,  # type: ignore[arg-type]
+                module=module,
+                line=line,
+                col=col,
+                optional=c.optional > 0,
+                type_checking=c.type_checking > 0,
+                conditional=c.conditional > 0,
+                lazy=c.lazy > 0,
+                main_only=c.main_only > 0,
+                **extra,  # type: ignore[arg-type]
+            )
+        )
+
+    # -- scopes ------------------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if node.type_parameters is not None:
+            self.features.append(SyntaxFeature(self.pos(node)[0], "type parameters", (3, 12)))
+        self.ctx.lazy += 1
+        self.depth += 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.ctx.lazy -= 1
+        self.depth -= 1
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.ctx.lazy += 1
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self.ctx.lazy -= 1
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if node.type_parameters is not None:
+            self.features.append(SyntaxFeature(self.pos(node)[0], "type parameters", (3, 12)))
+        self.depth += 1
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.depth -= 1
+
+    def visit_TypeAlias(self, node: cst.TypeAlias) -> None:
+        self.features.append(SyntaxFeature(self.pos(node)[0], "type alias statement", (3, 12)))
+
+    def visit_Match(self, node: cst.Match) -> None:
+        self.features.append(SyntaxFeature(self.pos(node)[0], "match statement", (3, 10)))
+
+    def visit_TryStar(self, node: cst.TryStar) -> bool:
+        self.features.append(SyntaxFeature(self.pos(node)[0], "except*", (3, 11)))
+        self._visit_try(node)
+        return False
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        quote = node.start[-1]
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringExpression) and _nests_quote(part, quote):
+                line = self.pos(node)[0]
+                self.features.append(SyntaxFeature(line, "f-string reusing its quotes", (3, 12)))
+                return
+
+    # -- try / if ----------------------------------------------------------------
+    def visit_Try(self, node: cst.Try) -> bool:
+        self._visit_try(node)
+        return False
+
+    def _visit_try(self, node: cst.Try | cst.TryStar) -> None:
+        catches = any(_catches_import_error(h.type) for h in node.handlers)
+        self.depth += 1
+        if catches:
+            self.ctx.optional += 1
+        node.body.visit(self)
+        for handler in node.handlers:
+            handler.visit(self)
+        if catches:
+            self.ctx.optional -= 1
+        if node.orelse is not None:
+            node.orelse.visit(self)
+        if node.finalbody is not None:
+            node.finalbody.visit(self)
+        self.depth -= 1
+
+    def visit_If(self, node: cst.If) -> bool:
+        kind, negated = self._condition_kind(node.test)
+        node.test.visit(self)
+        if kind == "main" and self.depth == 0 and self.main_guard_line is None:
+            self.main_guard_line = self.pos(node)[0]
+        self.depth += 1
+        self._visit_branch(node.body, kind if not negated else None)
+        if node.orelse is not None:
+            else_kind = kind if negated else ("conditional" if kind == "conditional" else None)
+            self._visit_branch(node.orelse, else_kind)
+        self.depth -= 1
+        return False
+
+    def _visit_branch(self, branch: cst.CSTNode, kind: str | None) -> None:
+        attr = {"main": "main_only", "type_checking": "type_checking"}.get(kind or "", kind)
+        if attr:
+            setattr(self.ctx, attr, getattr(self.ctx, attr) + 1)
+        branch.visit(self)
+        if attr:
+            setattr(self.ctx, attr, getattr(self.ctx, attr) - 1)
+
+    def _condition_kind(self, test: cst.BaseExpression) -> tuple[str | None, bool]:
+        negated = False
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            negated, test = True, test.expression
+        dotted = _dotted(test)
+        if dotted is not None and dotted.split(".")[-1] == "TYPE_CHECKING":
+            return "type_checking", negated
+        if _is_main_test(test):
+            return "main", negated
+        if any(name in _CONDITION_NAMES for name in _names_in(test, self.qualname)):
+            return "conditional", False
+        return None, False
+
+    def visit_While(self, node: cst.While) -> None:
+        self.depth += 1
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self.depth -= 1
+
+    def visit_For(self, node: cst.For) -> None:
+        self.depth += 1
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self.depth -= 1
+
+    def visit_With(self, node: cst.With) -> None:
+        self.depth += 1
+
+    def leave_With(self, original_node: cst.With) -> None:
+        self.depth -= 1
+
+    # -- imports -----------------------------------------------------------------
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            module = _dotted(alias.name) or ""
+            self.add_import(node, "import", module)
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.aliases[alias.asname.name.value] = module
+            else:
+                head = module.split(".")[0]
+                self.aliases[head] = head
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = _dotted(node.module) if node.module is not None else ""
+        level = len(node.relative)
+        if isinstance(node.names, cst.ImportStar):
+            names: tuple[str, ...] = ("*",)
+        else:
+            names = tuple(_dotted(a.name) or "" for a in node.names)
+            if level == 0 and module:
+                for alias in node.names:
+                    local = (
+                        alias.asname.name.value
+                        if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+                        else _dotted(alias.name)
+                    )
+                    if local:
+                        self.aliases[local] = f"{module}.{_dotted(alias.name)}"
+        self.add_import(node, "from", module or "", level=level, names=names)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        value = self.evaluate(node.value)
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                if value is None:
+                    self.values.pop(target.target.value, None)
+                else:
+                    self.values[target.target.value] = value
+            elif _dotted(target.target) == "sys.path" or (
+                isinstance(target.target, cst.Subscript)
+                and _dotted(target.target.value) == "sys.path"
+            ):
+                self._syspath_list(node, "assign", node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if _dotted(node.target) == "sys.path":
+            self._syspath_list(node, "extend", node.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qn = self.qualname(node.func)
+        if qn is None:
+            return
+        args = [a for a in node.args if a.keyword is None and not a.star]
+        if qn in ("importlib.import_module", "__import__"):
+            self._dynamic_import(node, qn, args)
+        elif qn in ("runpy.run_path", "runpy.run_module"):
+            text = string_value(args[0].value) if args else None
+            kind = "run-path" if qn.endswith("path") else "run-module"
+            self.add_import(node, kind, text or "", dynamic=text is None)
+        elif qn == "exec" and args:
+            path = _exec_file(args[0].value, self.qualname)
+            if path is not None:
+                self.add_import(node, "run-path", path)
+        elif qn in ("sys.path.insert", "sys.path.append", "site.addsitedir"):
+            index = 1 if qn.endswith("insert") else 0
+            if len(args) > index:
+                self._syspath_value(node, qn.rsplit(".", 1)[1], args[index].value)
+        elif qn == "sys.path.extend" and args:
+            self._syspath_list(node, "extend", args[0].value)
+
+    def _dynamic_import(self, node: cst.Call, qn: str, args: list[cst.Arg]) -> None:
+        text = string_value(args[0].value) if args else None
+        if text is None:
+            self.add_import(node, "dynamic", "", dynamic=True)
+            return
+        package: str | None = None
+        if qn == "importlib.import_module":
+            pkg_arg = next(
+                (a.value for a in node.args if a.keyword and a.keyword.value == "package"), None
+            )
+            if pkg_arg is None and len(args) > 1:
+                pkg_arg = args[1].value
+            if isinstance(pkg_arg, cst.Name) and pkg_arg.value in ("__package__", "__name__"):
+                package = pkg_arg.value
+            elif pkg_arg is not None:
+                package = string_value(pkg_arg)
+        level = len(text) - len(text.lstrip("."))
+        self.add_import(node, "dynamic", text[level:], level=level, package=package)
+
+    def _syspath_value(self, node: cst.CSTNode, op: str, expr: cst.BaseExpression) -> None:
+        value = self.evaluate(expr)
+        line = self.pos(node)[0]
+        code = _code(expr)
+        if value is None or value.is_file_itself:
+            self.syspath.append(SysPathEdit(line, op, None, None, code))
+        else:
+            self.syspath.append(SysPathEdit(line, op, value.as_posix(), value.anchor, code))  # type: ignore[arg-type]
+
+    def _syspath_list(self, node: cst.CSTNode, op: str, expr: cst.BaseExpression) -> None:
+        elements = _list_elements(expr)
+        if elements is None:
+            self.syspath.append(SysPathEdit(self.pos(node)[0], op, None, None, _code(expr)))
+            return
+        for element in elements:
+            self._syspath_value(node, op, element)
+
+    # -- literals ----------------------------------------------------------------
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        value = string_value(node)
+        if value and looks_like_path(value):
+            self.literals.append(PathLiteral(self.pos(node)[0], value.removeprefix("./")))
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        if isinstance(node.operator, cst.Divide) and string_value(node.right) is not None:
+            value = self.evaluate(node)
+            if value is not None and value.anchor == "file" and not value.is_file_itself:
+                self.literals.append(PathLiteral(self.pos(node)[0], value.as_posix(), "file"))
+
+
+def _code(node: cst.CSTNode) -> str:
+    text = cst.Module(body=[]).code_for_node(node)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _list_elements(expr: cst.BaseExpression) -> list[cst.BaseExpression] | None:
+    """Elements of ``[a, b]`` or ``[a] + sys.path`` (the ``sys.path`` part dropped)."""
+    if isinstance(expr, (cst.List, cst.Tuple)):
+        out = []
+        for element in expr.elements:
+            if isinstance(element, cst.StarredElement):
+                if _dotted(element.value) != "sys.path":
+                    return None
+                continue
+            out.append(element.value)
+        return out
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        parts = []
+        for side in (expr.left, expr.right):
+            if _dotted(side) == "sys.path":
+                continue
+            inner = _list_elements(side)
+            if inner is None:
+                return None
+            parts.extend(inner)
+        return parts
+    return None
+
+
+def _catches_import_error(node: cst.BaseExpression | None) -> bool:
+    if node is None:  # bare except
+        return True
+    if isinstance(node, cst.Tuple):
+        return any(_catches_import_error(e.value) for e in node.elements)
+    dotted = _dotted(node)
+    return dotted is not None and dotted.split(".")[-1] in _OPTIONAL_EXCEPTIONS
+
+
+def _is_main_test(test: cst.BaseExpression) -> bool:
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    target = test.comparisons[0]
+    if not isinstance(target.operator, cst.Equal):
+        return False
+    sides = (test.left, target.comparator)
+    names = [s for s in sides if isinstance(s, cst.Name) and s.value == "__name__"]
+    strings = [s for s in sides if string_value(s) == "__main__"]
+    return len(names) == 1 and len(strings) == 1
+
+
+def _names_in(test: cst.BaseExpression, qualname) -> set[str]:
+    found: set[str] = set()
+
+    class _Walk(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            name = qualname(node)
+            if name:
+                found.add(name)
+            return True
+
+        def visit_Name(self, node: cst.Name) -> None:
+            name = qualname(node)
+            if name:
+                found.add(name)
+
+    test.visit(_Walk())
+    return found
+
+
+def _exec_file(node: cst.BaseExpression, qualname) -> str | None:
+    """The literal file behind ``exec(open("x.py").read())`` and its variants."""
+    if not isinstance(node, cst.Call):
+        return None
+    func_name = qualname(node.func)
+    if func_name == "compile" and node.args:
+        return _exec_file(node.args[0].value, qualname)
+    if not isinstance(node.func, cst.Attribute):
+        return None
+    method = node.func.attr.value
+    inner = node.func.value
+    if (
+        method == "read"
+        and isinstance(inner, cst.Call)
+        and qualname(inner.func) in ("open", "io.open")
+    ):
+        return string_value(inner.args[0].value) if inner.args else None
+    if method == "read_text" and isinstance(inner, cst.Call):
+        if qualname(inner.func) in ("pathlib.Path", "pathlib.PurePath") and inner.args:
+            return string_value(inner.args[0].value)
+    return None
+
+
+def _nests_quote(part: cst.FormattedStringExpression, quote: str) -> bool:
+    found = False
+
+    class _Walk(cst.CSTVisitor):
+        def visit_SimpleString(self, node: cst.SimpleString) -> None:
+            nonlocal found
+            if quote in node.quote:
+                found = True
+
+    part.expression.visit(_Walk())
+    return found
+
+
+def extract_facts(text: str) -> FileFacts:
+    """Parse ``text`` (already decoded) and return its facts; a syntax error is a fact too."""
+    suppressions = find_suppressions(text)
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid syntax"
+        return FileFacts(
+            syntax_error=SyntaxProblem(exc.raw_line, exc.raw_column, message),
+            suppressions=suppressions,
+        )
+    except RecursionError:
+        return FileFacts(
+            syntax_error=SyntaxProblem(1, 0, "too deeply nested to parse"),
+            suppressions=suppressions,
+        )
+    collector = _Collector()
+    MetadataWrapper(module, unsafe_skip_copy=True).visit(collector)
+    return FileFacts(
+        imports=tuple(collector.imports),
+        syspath=tuple(collector.syspath),
+        path_literals=tuple(collector.literals),
+        features=tuple(collector.features),
+        main_guard_line=collector.main_guard_line,
+        suppressions=suppressions,
+    )

@@ -1,0 +1,65 @@
+"""Jupyter notebooks as entry points: their code cells, in order, as one module.
+
+IPython syntax is not Python: magics (``%time``, ``%%bash`` cells) and shell
+escapes (``!ls``) are blanked out (line numbers are kept), and ``%pip install`` /
+``!pip install`` lines are returned as hints, since they say what the notebook
+installs for itself.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+_PIP_RE = re.compile(
+    r"^\s*[!%]\s*(?:python\s+-m\s+)?(?:pip|uv\s+pip|conda)\s+install\s+(?P<args>.+)$"
+)
+_MAGIC_RE = re.compile(r"^\s*(?:[!%]|\w[\w.]*\s*=\s*!)")
+
+
+@dataclass(frozen=True)
+class NotebookCode:
+    text: str
+    pip_installs: tuple[tuple[int, str], ...]  # (line in text, what it installs)
+    cell_starts: tuple[int, ...]  # the first line of each code cell in ``text``
+
+
+class NotebookError(ValueError):
+    pass
+
+
+def notebook_code(raw: str) -> NotebookCode:
+    try:
+        document = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise NotebookError(f"not a notebook: invalid JSON at line {exc.lineno}") from None
+    cells = document.get("cells") if isinstance(document, dict) else None
+    if not isinstance(cells, list):
+        raise NotebookError("not a notebook: no 'cells' list")
+    lines: list[str] = []
+    hints: list[tuple[int, str]] = []
+    starts: list[int] = []
+    for cell in cells:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        text = "".join(source) if isinstance(source, list) else str(source)
+        cell_lines = text.split("\n")
+        starts.append(len(lines) + 1)
+        if cell_lines and cell_lines[0].lstrip().startswith("%%"):
+            # a cell magic: the whole cell is another language (bash, writefile...)
+            lines.extend("" for _ in cell_lines)
+            continue
+        continued = False
+        for line in cell_lines:
+            number = len(lines) + 1
+            if continued or _MAGIC_RE.match(line):
+                match = _PIP_RE.match(line)
+                if match:
+                    hints.append((number, match.group("args").strip()))
+                continued = line.rstrip().endswith("\\")
+                lines.append("")
+            else:
+                lines.append(line)
+    return NotebookCode("\n".join(lines) + "\n", tuple(hints), tuple(starts))

@@ -1,0 +1,267 @@
+"""Static module resolution: where would CPython find ``import a.b.c`` on the job's machine?
+
+The search path is a list of entries in ``sys.path`` order: local folders (the
+entry script's folder, ``--path`` roots, folders added by ``sys.path`` edits),
+the standard library of the target Python, and the target environment's
+site-packages. Regular packages and modules beat namespace portions anywhere on
+the path, exactly as the import system's path finder does; a folder without
+``__init__.py`` only makes a local namespace package when it holds the
+imported submodule.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from jobdeps.analyzer.stdlib import all_stdlib_top_level, preloaded_modules, stdlib_top_level
+
+if TYPE_CHECKING:
+    from jobdeps.analyzer.environment import Distribution, ModuleHit
+
+
+class EnvironmentLike(Protocol):
+    def find_module(self, dotted: str) -> ModuleHit | None: ...
+
+    def owner(self, dotted: str) -> Distribution | None: ...
+
+
+STDLIB = "<stdlib>"
+SITE = "<site-packages>"
+PathEntry = Path | str  # a local folder, or STDLIB / SITE
+
+_EXT_RE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z0-9_\-]+)?\.(?:so|pyd)$")
+
+ModuleKind = Literal["module", "package", "namespace", "extension"]
+
+
+@dataclass(frozen=True)
+class LocalModule:
+    """A local module the import executes: ``path`` is its file (``__init__.py`` for a
+    package, the folder for a namespace package)."""
+
+    name: str
+    path: Path
+    kind: ModuleKind
+
+
+@dataclass
+class Resolution:
+    """The outcome of resolving one absolute module name.
+
+    ``kind``: ``local``, ``stdlib``, ``dist`` (a third-party module in the target
+    environment), ``missing-stdlib`` (stdlib in another Python version, not the
+    target), or ``unresolved``. For ``local``, ``modules`` lists every local module
+    executed, parents first. ``shadows`` names what a local module hides
+    (``stdlib`` or a distribution's name). ``root_fallback`` is set when only the
+    project root found it.
+    """
+
+    kind: Literal["local", "stdlib", "dist", "missing-stdlib", "unresolved"]
+    name: str
+    modules: list[LocalModule] = field(default_factory=list)
+    dist: Distribution | None = None
+    hit: ModuleHit | None = None
+    shadows: str | None = None
+    root_fallback: bool = False
+    missing_part: str | None = None  # first name that was not found under a local package
+
+    @property
+    def top(self) -> str:
+        return self.name.split(".")[0]
+
+
+class DirListing:
+    """``os.listdir`` with a cache: resolution asks the same folders again and again."""
+
+    def __init__(self) -> None:
+        self._cache: dict[Path, frozenset[str]] = {}
+        self._isdir: dict[Path, bool] = {}
+
+    def names(self, directory: Path) -> frozenset[str]:
+        cached = self._cache.get(directory)
+        if cached is None:
+            try:
+                cached = frozenset(os.listdir(directory))
+            except OSError:
+                cached = frozenset()
+            self._cache[directory] = cached
+        return cached
+
+    def is_dir(self, path: Path) -> bool:
+        cached = self._isdir.get(path)
+        if cached is None:
+            cached = path.name in self.names(path.parent) and os.path.isdir(path)
+            self._isdir[path] = cached
+        return cached
+
+
+def find_in_dir(listing: DirListing, directory: Path, name: str) -> LocalModule | None:
+    """One step of the path finder inside ``directory``: package, module, extension,
+    or a namespace portion, in that order of precedence."""
+    names = listing.names(directory)
+    candidate = directory / name
+    has_dir = name in names and listing.is_dir(candidate)
+    if has_dir and "__init__.py" in listing.names(candidate):
+        return LocalModule(name, candidate / "__init__.py", "package")
+    if f"{name}.py" in names:
+        return LocalModule(name, directory / f"{name}.py", "module")
+    for entry in names:
+        if entry.startswith(name + ".") and (entry.endswith(".so") or entry.endswith(".pyd")):
+            match = _EXT_RE.match(entry)
+            if match and match.group("name") == name:
+                return LocalModule(name, directory / entry, "extension")
+    if has_dir:
+        return LocalModule(name, candidate, "namespace")
+    return None
+
+
+class Resolver:
+    """Resolves absolute module names against a search path, for one target Python."""
+
+    def __init__(
+        self,
+        environment: EnvironmentLike,
+        target_version: str,
+        project_root: Path,
+        listing: DirListing | None = None,
+    ) -> None:
+        self.env = environment
+        self.version = target_version
+        self.root = project_root
+        self.listing = listing or DirListing()
+        self._stdlib = stdlib_top_level(target_version)
+        self._preloaded = preloaded_modules(target_version)
+        self._site_cache: dict[str, ModuleHit | None] = {}
+        self._memo: dict[tuple[str, tuple[PathEntry, ...]], Resolution] = {}
+
+    def site_hit(self, dotted: str) -> ModuleHit | None:
+        if dotted not in self._site_cache:
+            self._site_cache[dotted] = self.env.find_module(dotted)
+        return self._site_cache[dotted]
+
+    def resolve(self, name: str, search: Sequence[PathEntry]) -> Resolution:
+        """Resolve ``name`` on ``search`` (memoised: the walk asks the same names often)."""
+        key = (name, tuple(search))
+        cached = self._memo.get(key)
+        if cached is None:
+            cached = self._memo[key] = self._resolve(name, search)
+        return cached
+
+    def _resolve(self, name: str, search: Sequence[PathEntry]) -> Resolution:
+        top = name.split(".")[0]
+        if top in self._preloaded:
+            return Resolution("stdlib", name)
+        portions: list[Path] = []
+        site_namespace = False
+        for index, entry in enumerate(search):
+            if entry == STDLIB:
+                if top in self._stdlib:
+                    return Resolution("stdlib", name)
+                continue
+            if entry == SITE:
+                hit = self.site_hit(top)
+                if hit is not None:
+                    if not hit.is_namespace:
+                        return self._dist(name, hit)
+                    site_namespace = True
+                continue
+            assert isinstance(entry, Path)
+            found = find_in_dir(self.listing, entry, top)
+            if found is None:
+                continue
+            if found.kind == "namespace":
+                portions.append(entry)
+                continue
+            resolution = self._descend(name, [found])
+            resolution.shadows = self._shadowed(top, search[index + 1 :])
+            return resolution
+        if portions:
+            local = self._namespace(name, portions)
+            if local is not None:
+                return local
+        if site_namespace:
+            hit = self.site_hit(name) or self.site_hit(top)
+            return self._dist(name, hit)
+        # Only the project root finds it: the job needs the root on its path.
+        if self.root not in search:
+            found = find_in_dir(self.listing, self.root, top)
+            if found is not None and found.kind != "namespace":
+                resolution = self._descend(name, [found])
+                resolution.root_fallback = True
+                return resolution
+            if found is not None:
+                local = self._namespace(name, [self.root])
+                if local is not None:
+                    local.root_fallback = True
+                    return local
+        if top in all_stdlib_top_level():
+            return Resolution("missing-stdlib", name)
+        return Resolution("unresolved", name)
+
+    def _dist(self, name: str, hit: ModuleHit | None) -> Resolution:
+        owner = self.env.owner(name)
+        if owner is None and "." in name:
+            owner = self.env.owner(name.split(".")[0])
+        return Resolution("dist", name, dist=owner, hit=hit)
+
+    def _shadowed(self, top: str, rest: Sequence[PathEntry]) -> str | None:
+        """What a local top-level module hides that comes later on the path."""
+        for entry in rest:
+            if entry == STDLIB and top in self._stdlib:
+                return "stdlib"
+            if entry == SITE:
+                hit = self.site_hit(top)
+                if hit is not None and not hit.is_namespace:
+                    owner = self.env.owner(top)
+                    return owner.name if owner is not None else top
+        return None
+
+    def _descend(self, name: str, chain: list[LocalModule], start: int = 1) -> Resolution:
+        """Walk ``a.b.c`` down from the local modules already in ``chain`` (``start`` parts)."""
+        parts = name.split(".")
+        current = chain[-1]
+        for depth in range(start, len(parts)):
+            if current.kind in ("module", "extension"):
+                return Resolution(
+                    "unresolved", name, chain, missing_part=".".join(parts[: depth + 1])
+                )
+            folder = current.path.parent if current.kind == "package" else current.path
+            found = find_in_dir(self.listing, folder, parts[depth])
+            if found is None:
+                return Resolution(
+                    "unresolved", name, chain, missing_part=".".join(parts[: depth + 1])
+                )
+            current = LocalModule(".".join(parts[: depth + 1]), found.path, found.kind)
+            chain.append(current)
+        return Resolution("local", name, chain)
+
+    def _namespace(self, name: str, portions: list[Path]) -> Resolution | None:
+        """A local namespace package counts only when a portion holds the submodule."""
+        parts = name.split(".")
+        if len(parts) == 1:
+            return None
+        top = parts[0]
+        for portion in portions:
+            folder = portion / top
+            found = find_in_dir(self.listing, folder, parts[1])
+            if found is None:
+                continue
+            chain = [LocalModule(top, folder, "namespace")]
+            chain.append(LocalModule(f"{top}.{parts[1]}", found.path, found.kind))
+            return self._descend(name, chain, 2)
+        return None
+
+    def submodule(self, parent: LocalModule, name: str) -> LocalModule | None:
+        """``from parent import name``: the submodule ``name`` if it exists (else a name)."""
+        if parent.kind not in ("package", "namespace"):
+            return None
+        folder = parent.path.parent if parent.kind == "package" else parent.path
+        found = find_in_dir(self.listing, folder, name)
+        if found is None:
+            return None
+        return LocalModule(f"{parent.name}.{name}", found.path, found.kind)

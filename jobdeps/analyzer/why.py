@@ -1,0 +1,71 @@
+"""``jobdeps why NAME``: the shortest import chain from an entry to a module, file or distribution."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from packaging.utils import canonicalize_name
+
+from jobdeps.analyzer.analysis import Analysis
+
+
+@dataclass(frozen=True)
+class Step:
+    """One hop: ``rel:line`` imports ``module`` (reaching ``target``)."""
+
+    rel: str
+    line: int
+    module: str
+    target: str
+
+    def display(self) -> str:
+        return f"{self.rel}:{self.line} ({self.module})"
+
+
+def find_targets(analysis: Analysis, name: str) -> list[str]:
+    """Graph nodes that ``name`` may mean: a distribution, a module, or a local file."""
+    nodes = analysis.nodes
+    wanted: list[str] = []
+    dist = f"dist:{canonicalize_name(name)}"
+    if dist in nodes:
+        wanted.append(dist)
+    if f"stdlib:{name}" in nodes:
+        wanted.append(f"stdlib:{name}")
+    path = name.removeprefix("./")
+    if f"file:{path}" in nodes:
+        wanted.append(f"file:{path}")
+    for rel, info in analysis.local_files.items():
+        if name in info.names and f"file:{rel}" not in wanted:
+            wanted.append(f"file:{rel}")
+    if not wanted:
+        # a module name imported from a distribution: `google.cloud.storage`, `yaml`
+        for (_source, target), imports in analysis.edges.items():
+            if any(module == name or module.startswith(name + ".") for _l, module, _f in imports):
+                if target not in wanted:
+                    wanted.append(target)
+    return sorted(wanted)
+
+
+def shortest_chain(analysis: Analysis, target: str) -> list[Step]:
+    """The shortest chain of imports from any entry file to ``target`` (empty if none)."""
+    import networkx as nx
+
+    graph = analysis.graph
+    best: list[str] | None = None
+    for rel in sorted(analysis.entry_files):
+        source = f"file:{rel}"
+        if source == target:
+            return []
+        try:
+            path = nx.shortest_path(graph, source, target)
+        except (nx.NetworkXNoPath, nx.NodeNotFound):
+            continue
+        if best is None or len(path) < len(best):
+            best = path
+    if best is None:
+        return []
+    steps = []
+    for source, dest in zip(best, best[1:]):
+        line, module, _fact = graph.edges[source, dest]["imports"][0]
+        steps.append(Step(source.removeprefix("file:"), line, module, dest))
+    return steps

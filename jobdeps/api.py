@@ -1,0 +1,188 @@
+"""The public Python API: everything the CLI does, as functions.
+
+    from jobdeps.api import load_job, analyze_job
+    job = load_job(config="config.yaml")
+    analysis = analyze_job(job)
+
+:func:`load_job` turns what the user points at (entry paths, ``-m`` modules, or a
+DataSphere ``config.yaml``) into entry points and the findings of reading the
+config; :func:`analyze_job` walks the import graph and adds the checks that
+need both (entry guards, manual-mode coverage).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jobdeps.analyzer.analysis import Analysis, AnalysisOptions, EntryError, analyze
+from jobdeps.analyzer.entries import EntrySpec
+from jobdeps.analyzer.findings import Finding, sort_findings
+from jobdeps.analyzer.jobconfig import JobConfig
+
+__all__ = [
+    "Analysis",
+    "AnalysisOptions",
+    "EntryError",
+    "Job",
+    "UsageError",
+    "analyze_job",
+    "load_job",
+]
+
+DEFAULT_CONFIG_NAME = "config.yaml"
+
+
+class UsageError(ValueError):
+    """Bad input from the user (missing file, no entry): one clear line, exit 2."""
+
+
+@dataclass
+class Job:
+    """What to analyse: the project root, its entries, and the config if there is one."""
+
+    root: Path
+    entries: list[EntrySpec]
+    config: JobConfig | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def target_version(self) -> str | None:
+        """The Python version the config asks for (manual mode's ``version``)."""
+        python = self.config.env.python if self.config else None
+        return python.version if python is not None else None
+
+
+def load_job(
+    entries: Sequence[str] = (),
+    modules: Sequence[str] = (),
+    config: str | Path | None = None,
+    root: str | Path | None = None,
+    cwd: Path | None = None,
+) -> Job:
+    """Build a :class:`Job` from entry paths (relative to ``cwd``), ``-m`` modules, or a config.
+
+    With no entries, no modules and no config, ``config.yaml`` in the root (or
+    the current folder) is used when it exists.
+    """
+    from jobdeps.analyzer.cmdline import discover_entries
+    from jobdeps.analyzer.config_checks import check_config_file
+    from jobdeps.analyzer.entries import entry_for_path
+
+    cwd = (cwd or Path.cwd()).resolve()
+    root_path = (cwd / root).resolve() if root is not None else None
+    if config is None and not entries and not modules:
+        candidate = (root_path or cwd) / DEFAULT_CONFIG_NAME
+        if candidate.is_file():
+            config = candidate
+        else:
+            raise UsageError(
+                "nothing to analyse: give entry scripts, -m MODULE, or --config config.yaml "
+                f"(no {DEFAULT_CONFIG_NAME} in {root_path or cwd})"
+            )
+    job_config: JobConfig | None = None
+    findings: list[Finding] = []
+    specs: list[EntrySpec] = []
+    if config is not None:
+        config_path = (cwd / config).resolve()
+        if not config_path.is_file():
+            raise UsageError(f"{config}: no such config file")
+        root_path = root_path or config_path.parent
+        job_config, config_findings = check_config_file(config_path, root_path)
+        findings.extend(config_findings)
+        if job_config is None:
+            bad = next((f for f in config_findings if f.severity.value == "error"), None)
+            where = bad.location() if bad else str(config)
+            raise UsageError(f"{where}: {bad.message if bad else 'unusable config'}")
+        discovered, discovery_findings = discover_entries(job_config)
+        findings.extend(discovery_findings)
+        base = job_config.base_dir.resolve()
+        for spec in discovered:
+            if spec.kind != "module" and base != root_path:
+                target = _relative_to(base / spec.target, root_path)
+                spec = EntrySpec(spec.kind, target, spec.origin, spec.origin_line)
+            specs.append(spec)
+    root_path = root_path or cwd
+    if not root_path.is_dir():
+        raise UsageError(f"{root}: the project root is not a folder")
+    for entry in entries:
+        path = (cwd / entry).resolve()
+        if not path.exists():
+            raise UsageError(f"{entry}: no such file")
+        specs.append(entry_for_path(_relative_to(path, root_path), root=root_path))
+    for module in modules:
+        specs.append(EntrySpec("module", module))
+    return Job(root_path, _dedupe(specs), job_config, findings)
+
+
+def _relative_to(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(path, root)).as_posix()
+
+
+def _dedupe(specs: list[EntrySpec]) -> list[EntrySpec]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for spec in specs:
+        if (spec.kind, spec.target) not in seen:
+            seen.add((spec.kind, spec.target))
+            out.append(spec)
+    return out
+
+
+def analyze_job(
+    job: Job, options: AnalysisOptions | None = None, *, platform_checks: bool | None = None
+) -> Analysis:
+    """Analyse a job; with a config (or ``platform_checks``), add the platform's own checks.
+
+    Raises :class:`UsageError` for an entry that does not exist.
+    """
+    options = options or AnalysisOptions()
+    options.root = job.root
+    if options.python_version is None and job.target_version:
+        options.python_version = job.target_version
+    if not job.entries:
+        raise UsageError("no entry points found" + (" in the config" if job.config else ""))
+    try:
+        analysis = analyze(job.entries, options)
+    except EntryError as exc:
+        raise UsageError(str(exc)) from None
+    extra = list(job.findings)
+    if platform_checks if platform_checks is not None else job.config is not None:
+        extra.extend(_entry_guards(analysis))
+    if job.config is not None:
+        from jobdeps.analyzer.config_checks import check_total_size
+        from jobdeps.analyzer.manual_mode import check_manual_mode
+
+        local_bytes = sum(_size(f.path) for f in analysis.local_files.values())
+        extra.extend(check_total_size(job.config, local_bytes))
+        extra.extend(check_manual_mode(job.config, analysis))
+    analysis.findings = sort_findings(analysis.findings + extra)
+    return analysis
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _entry_guards(analysis: Analysis) -> list[Finding]:
+    """The platform runs each entry script's top level while exploring: it needs a guard."""
+    from jobdeps.analyzer.entry_guard import check_entry_guard
+
+    found: list[Finding] = []
+    for rel, entry in sorted(analysis.entry_files.items()):
+        if entry.kind not in ("script", "package") or rel.endswith(".ipynb"):
+            continue
+        facts = analysis.facts.get(rel)
+        source = analysis.sources.get(rel)
+        if facts is None or source is None or facts.syntax_error is not None:
+            continue
+        found.extend(check_entry_guard(source, rel, facts.main_guard_line))
+    return found

@@ -29,7 +29,10 @@ __all__ = [
     "Job",
     "UsageError",
     "analyze_job",
+    "bundle_job",
+    "check_job",
     "load_job",
+    "requirements_for",
 ]
 
 DEFAULT_CONFIG_NAME = "config.yaml"
@@ -161,8 +164,97 @@ def analyze_job(
         local_bytes = sum(_size(f.path) for f in analysis.local_files.values())
         extra.extend(check_total_size(job.config, local_bytes))
         extra.extend(check_manual_mode(job.config, analysis))
+        extra.extend(_manual_requirements(job, analysis))
     analysis.findings = sort_findings(analysis.findings + extra)
     return analysis
+
+
+def _manual_requirements(job: Job, analysis: Analysis) -> list[Finding]:
+    """Manual mode: the user's ``requirements-file`` must cover what the code imports."""
+    python = job.config.env.python if job.config else None
+    if python is None or python.type != "manual" or not python.requirements_file:
+        return []
+    from jobdeps.bundler.reqfile import check_requirements_file
+
+    path = job.config.base_dir / python.requirements_file
+    if not path.is_file():
+        return []  # CFG015 already says it does not exist
+    return check_requirements_file(
+        path,
+        analysis,
+        dialect="datasphere",
+        display_path=_relative_to(path.resolve(), job.root),
+        pip=python.pip,
+    )
+
+
+def requirements_for(
+    job: Job,
+    analysis: Analysis,
+    *,
+    dialect: str = "pip",
+    transitive: bool = False,
+    include_optional: bool = True,
+    pin: str = "exact",
+):
+    """The requirements of an analysed job (a ``RequirementsResult``), with the config's pip
+    options; ``no-deps: true`` forces the transitive closure (pip installs nothing else)."""
+    from jobdeps.bundler.requirements import build_requirements
+
+    python = job.config.env.python if job.config else None
+    pip = python.pip if python is not None else None
+    if pip is not None and pip.no_deps:
+        transitive = True
+    return build_requirements(
+        analysis,
+        pip=pip,
+        transitive=transitive,
+        include_optional=include_optional,
+        pin=pin,
+        dialect=dialect,
+    )
+
+
+def check_job(job: Job, options: AnalysisOptions | None = None, check_options=None):
+    """Run every rule on ``job``: see :func:`jobdeps.preflight.run_checks`."""
+    from jobdeps.preflight import run_checks
+
+    return run_checks(job, options, check_options)
+
+
+def bundle_job(
+    job: Job,
+    options: AnalysisOptions | None = None,
+    outdir: Path | None = None,
+    *,
+    include: Sequence[str] = (),
+    allow: Sequence[str] = (),
+    verify: bool = False,
+):
+    """Analyse ``job`` and write its bundle (see :mod:`jobdeps.bundler.bundle`).
+
+    Returns ``(BundleResult, verify_findings)``; raises ``BundleRefused`` on errors.
+    """
+    from jobdeps.analyzer.settings import load_settings
+    from jobdeps.bundler.bundle import DEFAULT_OUTDIR, verify_bundle, write_bundle
+
+    settings, setting_findings = load_settings(job.root)
+    options = options or AnalysisOptions()
+    if options.python_version is None and settings.python_version:
+        options.python_version = settings.python_version
+    analysis = analyze_job(job, options)
+    requirements = requirements_for(job, analysis, dialect="datasphere")
+    result = write_bundle(
+        analysis,
+        requirements,
+        outdir or job.root / DEFAULT_OUTDIR,
+        config=job.config,
+        include=[*settings.include, *include],
+        allow=[*settings.allow, *allow],
+    )
+    result.findings = sort_findings(result.findings + setting_findings + analysis.findings)
+    verified = verify_bundle(analysis, result.outdir, options) if verify else []
+    return result, verified
 
 
 def _size(path: Path) -> int:

@@ -263,9 +263,8 @@ class _Walker:
             search: list[PathEntry] = [self.root, *extras, STDLIB, SITE]
             self._run_module_entry(entry, search)
             return
-        path = (self.root / entry.target).resolve() if not os.path.isabs(entry.target) else Path(
-            entry.target
-        )
+        # abspath, not resolve(): a symlinked entry keeps its name inside the project
+        path = Path(os.path.abspath(self.root / entry.target))
         if entry.kind == "package" or path.is_dir():
             main = path / "__main__.py"
             if not main.is_file():
@@ -693,7 +692,8 @@ class _Walker:
             # Optional imports go in the requirements only when installed.
             self.report(
                 "IMP001",
-                f"`{name}` resolves nowhere (optional here); if it is needed, install `{guess}`",
+                f"`{name}` resolves nowhere ({'type-checking only' if fact.type_checking else 'optional'}"
+                f" here); if it is needed at run time, install `{guess}`",
                 frame.rel,
                 fact.line,
                 fact.col + 1,

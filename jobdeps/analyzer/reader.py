@@ -32,9 +32,22 @@ class ReadResult:
 
 
 class FactsReader:
-    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(
+        self,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        *,
+        cache: bool = True,
+        cache_dir: Path | None = None,
+        jobs: int | None = None,
+    ) -> None:
         self.max_bytes = max_bytes
         self._memo: dict[Path, ReadResult] = {}
+
+    def prefetch(self, paths: object) -> None:
+        """A hint that these files will be read soon (no-op in the serial reader)."""
+
+    def close(self) -> None:
+        pass
 
     def read(self, path: Path) -> ReadResult:
         result = self._memo.get(path)

@@ -170,6 +170,151 @@ def why(
         sys.stdout.write(render_chain(target, shortest_chain(analysis, target)))
 
 
+def _split_codes(values: list[str] | None) -> list[str]:
+    return [c.strip().upper() for v in values or [] for c in v.split(",") if c.strip()]
+
+
+@app.command()
+def check(
+    entries: Entries = None,
+    module: Modules = None,
+    config: ConfigOpt = None,
+    root: RootOpt = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="text, json, github or sarif.")
+    ] = "text",
+    select: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--select", help="Only these rule codes or prefixes (comma-separated)."),
+    ] = None,
+    ignore: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--ignore", help="Skip these rule codes or prefixes (comma-separated)."),
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too.")] = False,
+    dialect: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--dialect", help="Requirements dialect to judge: pip or datasphere."),
+    ] = None,
+    transitive: Annotated[
+        bool, typer.Option("--transitive", help="Check the full Requires-Dist closure.")
+    ] = False,
+    include: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--include", help="Extra files to ship (glob, repeatable)."),
+    ] = None,
+    allow: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--allow", help="A path the secret check lets through (repeatable)."),
+    ] = None,
+    python_version: PyVersionOpt = None,
+    site_packages: SitePackagesOpt = None,
+    python: PythonOpt = None,
+    path: PathOpt = None,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Run every rule before the job is submitted: exit 0 clean, 1 errors, 2 bad input."""
+    from jobdeps.api import UsageError, check_job, load_job
+    from jobdeps.cli.reporters import FORMATS, CheckReport, get_reporter
+    from jobdeps.preflight import CheckOptions
+
+    if fmt not in FORMATS:
+        raise fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if dialect not in (None, "pip", "datasphere"):
+        raise fail(f"--dialect must be pip or datasphere, not {dialect!r}")
+    options = _options(python_version, site_packages, python, path, no_cache)
+    check_options = CheckOptions(
+        select=_split_codes(select),
+        ignore=_split_codes(ignore),
+        strict=strict,
+        dialect=dialect,
+        include=include or [],
+        allow=allow or [],
+        transitive=transitive,
+    )
+    try:
+        job = load_job(entries or (), module or (), config, root)
+        result = check_job(job, options, check_options)
+    except UsageError as exc:
+        raise fail(str(exc)) from None
+    analysis = result.analysis
+    summary = analysis.to_json()
+    summary.pop("findings")
+    report = CheckReport(
+        findings=result.findings,
+        tool_version=__version__,
+        root=analysis.root,
+        entries=[e.to_dict() for e in analysis.entries],
+        extra={"analysis": summary} if fmt == "json" else {},
+    )
+    reporter = get_reporter(fmt, color=sys.stdout.isatty() if fmt == "text" else False)
+    sys.stdout.write(reporter.render(report))
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def bundle(
+    entries: Entries = None,
+    module: Modules = None,
+    config: ConfigOpt = None,
+    root: RootOpt = None,
+    outdir: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("-o", "--outdir", help="Where to write the bundle (default: .jobdeps/)."),
+    ] = None,
+    include: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--include", help="Extra files to ship (glob, repeatable)."),
+    ] = None,
+    allow: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--allow", help="A path the secret check lets through (repeatable)."),
+    ] = None,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Unpack like the platform and re-check imports.")
+    ] = False,
+    python_version: PyVersionOpt = None,
+    site_packages: SitePackagesOpt = None,
+    python: PythonOpt = None,
+    path: PathOpt = None,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Write local/, local.zip, requirements.txt, manifest.json and config.manual.yaml."""
+    from jobdeps.api import UsageError, bundle_job, load_job
+    from jobdeps.bundler.bundle import BundleRefused
+    from jobdeps.bundler.sizes import format_size
+
+    options = _options(python_version, site_packages, python, path, no_cache)
+    try:
+        job = load_job(entries or (), module or (), config, root)
+        result, verified = bundle_job(
+            job, options, outdir, include=include or [], allow=allow or [], verify=verify
+        )
+    except UsageError as exc:
+        raise fail(str(exc)) from None
+    except BundleRefused as exc:
+        for f in exc.findings:
+            typer.echo(f"{f.location()}: {f.code} {f.severity.value}: {f.message}", err=True)
+        typer.echo("jobdeps: bundle refused; the previous bundle (if any) is unchanged", err=True)
+        raise typer.Exit(EXIT_FINDINGS) from None
+    plan = result.plan
+    out = sys.stdout
+    out.write(f"Bundle written to {result.outdir}\n")
+    out.write(f"  local files: {len(plan.files)} ({format_size(plan.total_bytes)})\n")
+    for rel, size in plan.sizes.largest(5) if plan.sizes else []:
+        out.write(f"    {format_size(size):>10}  {rel}\n")
+    out.write(f"  requirements: {len(result.requirements.lines)} lines\n")
+    out.write(f"  local.zip sha256: {result.archive_sha256}\n")
+    if result.local_paths:
+        out.write(f"  local-paths: {', '.join(result.local_paths)}\n")
+    findings = result.findings + verified
+    for f in findings:
+        out.write(f"{f.location()}: {f.code} {f.severity.value}: {f.message}\n")
+    if verify:
+        out.write("verify: " + ("FAILED\n" if verified else "every import resolves in the bundle\n"))
+    raise typer.Exit(EXIT_FINDINGS if verified else _exit_code(result.findings))
+
+
 def _version_callback(value: bool) -> None:
     if value:
         typer.echo(f"jobdeps {__version__}")

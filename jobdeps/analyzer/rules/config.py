@@ -322,3 +322,19 @@ rule(
     "A `requirements-file` line the platform rejects (comment, marker, URL, -r, -e, --index-url).",
     "Keep only `name==version`, `--no-deps`, `--extra-index-url URL`, `--trusted-host HOST`.",
 )
+rule(
+    "CFG039",
+    "unknown-project-setting",
+    "config",
+    W,
+    "An unknown key in `[tool.jobdeps]` of pyproject.toml: it does nothing.",
+    "Fix the spelling; the known keys are listed in the README.",
+)
+rule(
+    "CFG040",
+    "bad-project-setting",
+    "config",
+    E,
+    "A `[tool.jobdeps]` value of the wrong type or form, or a pyproject.toml that does not parse.",
+    "Fix the value as the message says.",
+)

@@ -1,0 +1,244 @@
+"""An on-disk cache of :class:`FileFacts`, keyed by content.
+
+One SQLite file per (jobdeps version, cache format, interpreter version) under
+the user's cache folder, with two tables:
+
+- ``facts``: content key (a hash of the file's bytes) -> the facts, marshalled
+  with a checksum; an entry whose checksum does not match is ignored;
+- ``files``: path -> (size, mtime_ns, content key), so a warm run can skip reading
+  and hashing a file whose size and mtime have not changed. An entry recorded
+  less than :data:`RACY_NS` after the file's mtime is not trusted (the file may
+  have changed again within the same clock tick), as git does with its index.
+
+The cache only saves time: any error (corrupt database, locked by another run,
+read-only folder) turns it off for the rest of the run, silently. Facts do not
+depend on the target Python version (features carry their own minimum
+version), so the interpreter version in the file name only guards the
+``marshal`` format and the parser's behaviour.
+
+``JOBDEPS_CACHE_DIR`` chooses the folder (default ``$XDG_CACHE_HOME/jobdeps`` or
+``~/.cache/jobdeps``); ``JOBDEPS_NO_CACHE=1`` turns the cache off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from jobdeps import __version__
+from jobdeps.analyzer.facts import (
+    FileFacts,
+    ImportFact,
+    PathLiteral,
+    SyntaxFeature,
+    SyntaxProblem,
+    SysPathEdit,
+)
+
+#: Bump when the facts an extractor produces change shape or meaning.
+FORMAT = 1
+#: A ``files`` entry is trusted only when recorded this long after the file's mtime.
+RACY_NS = 2_000_000_000
+_IMPORT_FIELDS = (
+    "kind", "module", "line", "col", "level", "names", "optional", "type_checking",
+    "conditional", "lazy", "main_only", "dynamic", "package",
+)  # fmt: skip
+
+
+def default_cache_dir() -> Path | None:
+    """The cache folder from the environment now, or ``None`` when caching is off."""
+    if os.environ.get("JOBDEPS_NO_CACHE", "").strip() not in ("", "0"):
+        return None
+    explicit = os.environ.get("JOBDEPS_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / "jobdeps"
+
+
+def content_key(data: bytes) -> bytes:
+    """The cache key of a file's content (its bytes, or a notebook's code)."""
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def encode_facts(facts: FileFacts) -> bytes:
+    """Facts as marshalled tuples (fast to load, no code runs on loading)."""
+    payload = (
+        tuple(tuple(getattr(i, name) for name in _IMPORT_FIELDS) for i in facts.imports),
+        tuple((s.line, s.op, s.path, s.anchor, s.expr) for s in facts.syspath),
+        tuple((p.line, p.value, p.anchor) for p in facts.path_literals),
+        tuple((f.line, f.feature, f.min_version) for f in facts.features),
+        facts.main_guard_line,
+        None
+        if facts.syntax_error is None
+        else (facts.syntax_error.line, facts.syntax_error.col, facts.syntax_error.message),
+        facts.suppressions,
+    )
+    body = marshal.dumps(payload)
+    return hashlib.blake2b(body, digest_size=8).digest() + body
+
+
+def decode_facts(blob: bytes) -> FileFacts | None:
+    """The facts in ``blob``, or None when it is damaged in any way."""
+    try:
+        body = blob[8:]
+        if hashlib.blake2b(body, digest_size=8).digest() != blob[:8]:
+            return None
+        imports, syspath, literals, features, guard, error, suppressions = marshal.loads(body)
+        return FileFacts(
+            imports=tuple(ImportFact(*i) for i in imports),
+            syspath=tuple(SysPathEdit(*s) for s in syspath),
+            path_literals=tuple(PathLiteral(*p) for p in literals),
+            features=tuple(SyntaxFeature(*f) for f in features),
+            main_guard_line=guard,
+            syntax_error=None if error is None else SyntaxProblem(*error),
+            suppressions=suppressions,
+        )
+    except Exception:  # a damaged entry is a miss, whatever is wrong with it
+        return None
+
+
+class FactCache:
+    """Facts by content key, and content keys by (path, size, mtime)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        py = f"{sys.version_info[0]}{sys.version_info[1]}"
+        self.db_path = folder / f"facts-{__version__}-f{FORMAT}-py{py}.sqlite"
+        self._db: Any = None
+        self._broken = False
+        self._pending_facts: dict[bytes, bytes] = {}
+        self._pending_files: dict[str, tuple[int, int, int, bytes]] = {}
+        self._file_rows: dict[str, tuple[int, int, int, bytes]] | None = None
+
+    # -- connection --------------------------------------------------------------
+    def _connect(self) -> Any:
+        if self._db is not None or self._broken:
+            return self._db
+        try:
+            import sqlite3
+
+            self.folder.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(str(self.db_path), timeout=0.5, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("CREATE TABLE IF NOT EXISTS facts (key BLOB PRIMARY KEY, data BLOB)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, "
+                "mtime_ns INTEGER, recorded_ns INTEGER, key BLOB)"
+            )
+            self._db = db
+        except Exception:
+            self._broken = True
+        return self._db
+
+    def _fail(self) -> None:
+        self._broken = True
+        self._pending_facts.clear()
+        self._pending_files.clear()
+        self.close()
+
+    # -- reading -------------------------------------------------------------------
+    def known_key(self, path: str, size: int, mtime_ns: int) -> bytes | None:
+        """The content key recorded for ``path`` if its size and mtime still match."""
+        row = self._pending_files.get(path)
+        if row is None:
+            rows = self._load_file_rows()
+            row = rows.get(path) if rows is not None else None
+        if row is None:
+            return None
+        r_size, r_mtime, recorded, key = row
+        if r_size != size or r_mtime != mtime_ns or recorded - mtime_ns < RACY_NS:
+            return None
+        return key
+
+    def _load_file_rows(self) -> dict[str, tuple[int, int, int, bytes]] | None:
+        # One query for the whole table: a warm run asks about every file anyway.
+        if self._file_rows is None:
+            db = self._connect()
+            if db is None:
+                return None
+            try:
+                self._file_rows = {
+                    p: (s, m, r, k)
+                    for p, s, m, r, k in db.execute(
+                        "SELECT path, size, mtime_ns, recorded_ns, key FROM files"
+                    )
+                }
+            except Exception:
+                self._fail()
+                return None
+        return self._file_rows
+
+    def get(self, key: bytes) -> FileFacts | None:
+        blob = self._pending_facts.get(key)
+        if blob is None:
+            db = self._connect()
+            if db is None:
+                return None
+            try:
+                row = db.execute("SELECT data FROM facts WHERE key = ?", (key,)).fetchone()
+            except Exception:
+                self._fail()
+                return None
+            if row is None:
+                return None
+            blob = row[0]
+        return decode_facts(blob) if isinstance(blob, bytes) else None
+
+    # -- writing -------------------------------------------------------------------
+    def put(self, key: bytes, facts: FileFacts) -> None:
+        if not self._broken:
+            self._pending_facts[key] = encode_facts(facts)
+            self._maybe_flush()
+
+    def remember(self, path: str, size: int, mtime_ns: int, key: bytes) -> None:
+        if not self._broken:
+            self._pending_files[path] = (size, mtime_ns, time.time_ns(), key)
+            self._maybe_flush()
+
+    def _maybe_flush(self) -> None:
+        if len(self._pending_facts) + len(self._pending_files) >= 1000:
+            self.flush()
+
+    def flush(self) -> None:
+        if not (self._pending_facts or self._pending_files):
+            return
+        db = self._connect()
+        if db is None:
+            return
+        try:
+            db.execute("BEGIN")
+            db.executemany(
+                "INSERT OR REPLACE INTO facts (key, data) VALUES (?, ?)",
+                list(self._pending_facts.items()),
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO files (path, size, mtime_ns, recorded_ns, key) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(p, *row) for p, row in self._pending_files.items()],
+            )
+            db.execute("COMMIT")
+        except Exception:  # locked by a concurrent run, disk full, read-only...
+            self._fail()
+            return
+        if self._file_rows is not None:
+            self._file_rows.update(self._pending_files)
+        self._pending_facts.clear()
+        self._pending_files.clear()
+
+    def close(self) -> None:
+        if self._db is not None and not self._broken:
+            self.flush()
+        if self._db is not None:
+            try:
+                self._db.close()
+            except Exception:  # pragma: no cover - closing never matters
+                pass
+            self._db = None

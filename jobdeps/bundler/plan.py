@@ -1,0 +1,138 @@
+"""What a bundle ships: the closure's local files plus includes, checked for safety.
+
+Planning writes nothing, so ``jobdeps check`` reports the same bundle problems
+(secrets, files outside the root, sizes) that ``jobdeps bundle`` would refuse.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jobdeps.analyzer.analysis import Analysis
+from jobdeps.analyzer.findings import Finding, finding
+from jobdeps.bundler.ignore import IgnoreRules
+from jobdeps.bundler.paths import Placement, placement
+from jobdeps.bundler.secrets import find_secret, is_allowed
+from jobdeps.bundler.sizes import SizeReport
+
+
+@dataclass
+class BundlePlan:
+    root: Path
+    files: list[tuple[str, Path]] = field(default_factory=list)  # (posix rel, source), sorted
+    findings: list[Finding] = field(default_factory=list)
+    sizes: SizeReport | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return [rel for rel, _ in self.files]
+
+    @property
+    def total_bytes(self) -> int:
+        return self.sizes.total if self.sizes else 0
+
+
+def _expand_include(root: Path, pattern: str, rules: IgnoreRules) -> list[str] | None:
+    """Files matched by one include glob (posix, relative to root); None when it escapes."""
+    if os.path.isabs(pattern) or ".." in Path(pattern).parts:
+        return None
+    literal = not glob.has_magic(pattern)
+    matches: list[str] = []
+    for hit in sorted(glob.glob(pattern, root_dir=root, recursive=True)):
+        path = root / hit
+        if path.is_dir():
+            for dirpath, dirnames, filenames in os.walk(path):
+                rel_dir = Path(dirpath).relative_to(root).as_posix()
+                dirnames[:] = sorted(
+                    d for d in dirnames if not rules.is_ignored(f"{rel_dir}/{d}", is_dir=True)
+                )
+                for name in sorted(filenames):
+                    rel = f"{rel_dir}/{name}"
+                    if not rules.is_ignored(rel):
+                        matches.append(rel)
+        elif path.is_file():
+            rel = Path(hit).as_posix()
+            # a file named exactly is explicitly included, even when ignored
+            if literal or not rules.is_ignored(rel):
+                matches.append(rel)
+    return matches
+
+
+def plan_bundle(
+    analysis: Analysis,
+    include: Sequence[str] = (),
+    allow: Sequence[str] = (),
+    inputs_bytes: int = 0,
+) -> BundlePlan:
+    """The files to ship for ``analysis`` and what is wrong with them."""
+    root = analysis.root
+    plan = BundlePlan(root)
+    chosen: dict[str, Path] = {}
+    for rel, info in analysis.local_files.items():
+        where = placement(root, info.path)
+        if where is Placement.OUTSIDE or rel.startswith("../"):
+            plan.findings.append(
+                finding(
+                    "BND005",
+                    f"`{rel}` is reached by the job's imports but lives outside the project root "
+                    f"{root}: it cannot be shipped",
+                    rel,
+                )
+            )
+            continue
+        if where is Placement.SYMLINK_ESCAPE:
+            plan.findings.append(
+                finding("BND006", f"`{rel}` is a symlink to a file outside the project root", rel)
+            )
+            continue
+        chosen[rel] = info.path
+    if include:
+        rules = IgnoreRules.for_root(root)
+        for pattern in include:
+            matches = _expand_include(root, pattern, rules)
+            if matches is None:
+                plan.findings.append(
+                    finding("BND005", f"include `{pattern}` points outside the project root", None)
+                )
+                continue
+            if not matches:
+                plan.findings.append(
+                    finding("BND008", f"include `{pattern}` matches no file", None)
+                )
+            for rel in matches:
+                path = root / rel
+                where = placement(root, path)
+                if where is not Placement.INSIDE:
+                    plan.findings.append(
+                        finding("BND006", f"`{rel}` is a symlink to a file outside the project root", rel)
+                    )
+                    continue
+                chosen.setdefault(rel, path)
+    for rel in sorted(chosen):
+        reason = find_secret(rel, chosen[rel])
+        if reason is not None and not is_allowed(rel, allow):
+            plan.findings.append(
+                finding(
+                    "BND001",
+                    f"`{rel}` looks like a secret ({reason}): refusing to ship it",
+                    rel,
+                    hint=f"Remove it from the bundle, or pass `--allow {rel}` if it is not secret.",
+                )
+            )
+            continue
+        plan.files.append((rel, chosen[rel]))
+    sizes = [(rel, _size(path)) for rel, path in plan.files]
+    plan.sizes = SizeReport.from_files(sizes)
+    plan.findings.extend(plan.sizes.findings())
+    return plan
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

@@ -1,0 +1,66 @@
+"""[tool.jobdeps] in pyproject.toml: values, overrides, and unknown keys as findings."""
+
+from __future__ import annotations
+
+from jobdeps.analyzer.findings import Finding, Severity
+from jobdeps.analyzer.settings import load_settings
+from jobdeps.preflight import CheckOptions, filter_findings, merge_settings
+
+
+def test_no_pyproject_gives_defaults(tmp_path) -> None:
+    settings, findings = load_settings(tmp_path)
+    assert findings == [] and settings.include == [] and settings.python_version is None
+
+
+def test_known_keys(tmp_path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[project]\nname='x'\n\n[tool.jobdeps]\n"
+        'python-version = "3.10.4"\npaths = ["src"]\ninclude = ["configs/*.yaml"]\n'
+        'ignore = ["IMP008"]\nseverity = { IMP012 = "error" }\ndialect = "datasphere"\n'
+        "strict = true\n"
+    )
+    settings, findings = load_settings(tmp_path)
+    assert findings == []
+    assert settings.python_version == "3.10"
+    assert settings.paths == ["src"] and settings.include == ["configs/*.yaml"]
+    assert settings.severity == {"IMP012": Severity.ERROR}
+    assert settings.dialect == "datasphere" and settings.strict is True
+
+
+def test_unknown_and_bad_keys_are_findings(tmp_path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.jobdeps]\nincludes = ["a"]\npaths = "src"\ndialect = "conda"\n'
+    )
+    _settings, findings = load_settings(tmp_path)
+    by_code = sorted((f.code, f.line) for f in findings)
+    assert by_code == [("CFG039", 2), ("CFG040", 3), ("CFG040", 4)]
+    unknown = next(f for f in findings if f.code == "CFG039")
+    assert "did you mean `include`" in unknown.message
+
+
+def test_broken_toml_is_a_finding(tmp_path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.jobdeps\n")
+    _settings, findings = load_settings(tmp_path)
+    assert [f.code for f in findings] == ["CFG040"] and findings[0].line == 1
+
+
+def test_flags_override_settings() -> None:
+    from jobdeps.analyzer.settings import ProjectSettings
+
+    settings = ProjectSettings(select=["IMP"], ignore=["IMP008"], strict=True, dialect="pip")
+    merged = merge_settings(CheckOptions(select=["ENV"], ignore=["IMP009"]), settings)
+    assert merged.select == ["ENV"]
+    assert merged.ignore == ["IMP008", "IMP009"]
+    assert merged.strict is True and merged.dialect == "pip"
+
+
+def _f(code: str, severity: Severity = Severity.ERROR) -> Finding:
+    return Finding(code, severity, "m", "a.py", 1)
+
+
+def test_filter_select_ignore_and_severity() -> None:
+    findings = [_f("IMP001"), _f("IMP008", Severity.INFO), _f("ENV001"), _f("CFG004")]
+    kept = filter_findings(findings, None, select=["IMP", "ENV"], ignore=["IMP008"])
+    assert [f.code for f in kept] == ["ENV001", "IMP001"]
+    lowered = filter_findings(findings, None, severity={"IMP001": Severity.INFO})
+    assert next(f for f in lowered if f.code == "IMP001").severity is Severity.INFO

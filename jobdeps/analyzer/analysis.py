@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jobdeps.analyzer import rules as _rules  # noqa: F401  (registers every rule)
+from jobdeps.analyzer.conditions import evaluate_condition
 from jobdeps.analyzer.entries import EntrySpec
 from jobdeps.analyzer.environment import Distribution, Environment
 from jobdeps.analyzer.facts import FileFacts, ImportFact, SysPathEdit
@@ -397,7 +398,7 @@ class _Walker:
         events.extend(
             (i.line, 1, i)
             for i in facts.imports
-            if is_main or not i.main_only or kind == "run-path"
+            if (is_main or not i.main_only or kind == "run-path") and self._taken(i)
         )
         events.sort(key=lambda e: (e[0], e[1]))
         self._prefetch(facts, package, search)
@@ -428,6 +429,12 @@ class _Walker:
                         paths.append(sub.path)
         if paths:
             self.reader.prefetch(paths)
+
+    def _taken(self, fact: ImportFact) -> bool:
+        """False when a version/platform guard rules the import out on the target."""
+        if not fact.conditional or not fact.condition:
+            return True
+        return evaluate_condition(fact.condition, self.version) is not False
 
     def _add_local(self, rel: str, path: Path, name: str, kind: str) -> None:
         info = self.local.get(rel)

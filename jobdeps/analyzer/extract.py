@@ -10,7 +10,7 @@ the same facts (a test compares them on thousands of real files).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -71,6 +71,7 @@ class _Context:
     optional: int = 0
     type_checking: int = 0
     conditional: int = 0
+    conditions: list[str] = field(default_factory=list)
     lazy: int = 0
     main_only: int = 0
 
@@ -127,6 +128,7 @@ class _Collector(cst.CSTVisitor):
                 optional=c.optional > 0,
                 type_checking=c.type_checking > 0,
                 conditional=c.conditional > 0,
+                condition=" and ".join(c.conditions),
                 lazy=c.lazy > 0,
                 main_only=c.main_only > 0,
                 **extra,  # type: ignore[arg-type]
@@ -204,10 +206,17 @@ class _Collector(cst.CSTVisitor):
         if kind == "main" and self.depth == 0 and self.main_guard_line is None:
             self.main_guard_line = self.pos(node)[0]
         self.depth += 1
+        test = _code(node.test, 400) if kind == "conditional" else ""
+        if test:
+            self.ctx.conditions.append(f"({test})")
         self._visit_branch(node.body, kind if not negated else None)
+        if test:
+            self.ctx.conditions[-1] = f"not ({test})"
         if node.orelse is not None:
             else_kind = kind if negated else ("conditional" if kind == "conditional" else None)
             self._visit_branch(node.orelse, else_kind)
+        if test:
+            self.ctx.conditions.pop()
         self.depth -= 1
         return False
 
@@ -368,9 +377,9 @@ class _Collector(cst.CSTVisitor):
                 self.literals.append(PathLiteral(self.pos(node)[0], value.as_posix(), "file"))
 
 
-def _code(node: cst.CSTNode) -> str:
-    text = cst.Module(body=[]).code_for_node(node)
-    return text if len(text) <= 120 else text[:117] + "..."
+def _code(node: cst.CSTNode, limit: int = 120) -> str:
+    text = " ".join(cst.Module(body=[]).code_for_node(node).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _list_elements(expr: cst.BaseExpression) -> list[cst.BaseExpression] | None:

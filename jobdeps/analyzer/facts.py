@@ -25,7 +25,9 @@ class ImportFact:
       - ``run-path``: ``exec(open("x.py").read())``/``runpy.run_path("x.py")`` (``module`` = the path);
       - ``run-module``: ``runpy.run_module("pkg.mod")``.
     ``package`` is the ``package=`` argument of ``import_module``: ``"__package__"``,
-    ``"__name__"``, a literal, or None.
+    ``"__name__"``, a literal, or None. ``condition`` holds, for a ``conditional``
+    import, the guarding tests as source text joined with ``and`` (``not (...)`` for
+    an ``else`` branch), so that the walk can judge them for the target Python.
     """
 
     kind: ImportKind
@@ -41,6 +43,7 @@ class ImportFact:
     main_only: bool = False
     dynamic: bool = False
     package: str | None = None
+    condition: str = ""
 
     @property
     def flags(self) -> tuple[str, ...]:

@@ -35,6 +35,11 @@ NAMES = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.json").is_fi
 RUNNING = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
 
+@pytest.fixture(autouse=True)
+def _cache_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JOBDEPS_CACHE_DIR", str(tmp_path / "cache"))
+
+
 def _load(name: str) -> tuple[dict, dict]:
     folder = FIXTURES / name
     args = json.loads((folder / "args.json").read_text())
@@ -79,6 +84,7 @@ def _analyse(folder: Path, args: dict) -> dict:
         site_packages=[(fixture_dir / p).resolve() for p in args.get("site_packages", [])],
         extra_paths=[(folder / p).resolve() for p in args.get("paths", [])],
         cache=False,
+        jobs=1,
     )
     return analyze_job(job, options).to_json()
 

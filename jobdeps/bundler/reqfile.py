@@ -194,7 +194,7 @@ def parse_requirements_file(path: Path, display_path: str) -> ParsedRequirements
     ``REQ009`` findings (at the ``-r`` line that names them), never exceptions.
     """
     result = ParsedRequirements()
-    _parse_into(Path(path), display_path, result, stack=(), where=(None, None))
+    _parse_into(Path(path), display_path, result, stack=(), where=(display_path, None))
     return result
 
 
@@ -326,6 +326,8 @@ def check_requirements_file(
         raise ValueError(f"unknown dialect {dialect!r}; choose one of {', '.join(DIALECTS)}")
     parsed = parse_requirements_file(path, display_path)
     findings = list(parsed.findings)
+    if findings and not parsed.lines:  # the file itself is unreadable: nothing to compare
+        return sort_findings(findings)
     env = analysis.environment
     target = TargetSpec(python_version=analysis.target_version)
     marker_env = target.marker_environment()
@@ -357,13 +359,13 @@ def check_requirements_file(
     listed: dict[str, ReqFileLine] = {}
     for line in parsed.requirements:
         name = line.name or ""
+        shown = line.requirement.name if line.requirement is not None else name
         if name in listed:
             first = listed[name]
             findings.append(
                 finding(
                     "REQ010",
-                    f"`{line.requirement.name}` is listed again (first at "  # type: ignore[union-attr]
-                    f"{first.path}:{first.line})",
+                    f"`{shown}` is listed again (first at {first.path}:{first.line})",
                     line.path,
                     line.line,
                 )

@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from jobdeps.cli.app import (
+from jobdeps.cli.options import (
     ConfigOpt,
     Entries,
     Modules,
@@ -25,10 +25,10 @@ from jobdeps.cli.app import (
     PyVersionOpt,
     RootOpt,
     SitePackagesOpt,
-    _exit_code,
-    _options,
-    _run_analysis,
+    analysis_options,
+    exit_code,
     fail,
+    run_analysis,
 )
 
 # Analysis findings that bear on the requirements (what is imported, what is installed).
@@ -110,8 +110,8 @@ def requirements(
     if output is not None and not output.resolve().parent.is_dir():
         raise fail(f"{output}: no such folder {output.resolve().parent}")
 
-    options = _options(python_version, site_packages, python, path, no_cache)
-    job, analysis = _run_analysis(entries, module, config, root, options)
+    options = analysis_options(python_version, site_packages, python, path, no_cache)
+    job, analysis = run_analysis(entries, module, config, root, options)
     chosen = dialect or ("datasphere" if job.config is not None else "pip")
     python_env = job.config.env.python if job.config is not None else None
     pip = python_env.pip if python_env is not None else None
@@ -145,7 +145,7 @@ def requirements(
             raise fail(f"{output}: {exc.strerror or exc}") from None
     if findings:
         sys.stderr.write(_findings_text(findings, analysis.root))
-    raise typer.Exit(_exit_code(findings))
+    raise typer.Exit(exit_code(findings))
 
 
 def _findings_text(findings, root: Path) -> str:
@@ -180,7 +180,7 @@ def _check(check: Path, analysis, dialect: str, pip, transitive: bool, fmt: str)
     report = CheckReport(findings=findings, tool_version=__version__, root=analysis.root)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR") if fmt == "text" else None
     sys.stdout.write(get_reporter(fmt, color=color).render(report))
-    raise typer.Exit(_exit_code(findings))
+    raise typer.Exit(exit_code(findings))
 
 
 def register(app: typer.Typer) -> None:

@@ -31,7 +31,11 @@ def render_analysis(analysis: Analysis) -> str:
     lines.append("")
     lines.append(f"Requirements ({len(analysis.requirements)})")
     for req in analysis.requirements:
-        pin = f"{req.name}=={req.version}" if req.version else f"{req.name}  (not installed: {req.source})"
+        pin = (
+            f"{req.name}=={req.version}"
+            if req.version
+            else f"{req.name}  (not installed: {req.source})"
+        )
         first = req.locations[0] if req.locations else ""
         imports = ", ".join(req.imports)
         lines.append(

@@ -1,0 +1,460 @@
+"""The fast path to :class:`FileFacts`: libcst on only the statements that matter.
+
+:func:`jobdeps.analyzer.extract.extract_facts` parses a whole module with libcst
+and computes positions with ``MetadataWrapper``: exact, and 50 times slower than
+``ast``. Most of a file says nothing about imports, so :func:`fast_facts`:
+
+1. checks the file is valid Python and finds its statements' line spans with the
+   interpreter's own parser (``compile(..., PyCF_ONLY_AST)``; statements only,
+   expressions are never walked). A file it rejects (a syntax error, or syntax
+   newer than this interpreter) goes to the full libcst parse, which reports it
+   exactly as the reference does;
+2. marks the lines that may matter with a few regular expressions over the raw
+   text: anything mentioning ``import``, ``exec``, ``runpy``, ``__name__``,
+   ``TYPE_CHECKING``, ``sys``/``site`` (and local aliases of those modules), a
+   quoted string that could be a path, ``/`` followed by a string, an f-string
+   that may reuse its quotes. The marks are a superset: a string or a comment
+   mentioning ``import`` only costs a little extra parsing;
+3. keeps the statements on marked lines, every assignment to a name that a
+   kept ``sys.path`` edit or path expression may read (to a fixed point), the
+   ``match``/``except*``/``type`` statements, and for each kept statement the
+   headers of its enclosing blocks with all their clauses (so ``try``/``except``,
+   ``if``/``else`` and ``def`` give the same context flags); pruned bodies get a
+   ``pass``;
+4. runs the reference collector over that skeleton, whose lines are the
+   original lines verbatim (so columns are exact) and map back to the original
+   line numbers.
+
+Statements that are dropped produce no facts and change no state the
+collector reads; ``tests/test_fastpath.py`` checks equality with the reference
+on thousands of real files. A file with nothing marked never imports libcst.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from itertools import accumulate
+
+from jobdeps.analyzer.facts import FileFacts
+
+# What makes a line worth giving to libcst (a superset of what the collector uses).
+_NEEDED_RE = re.compile(
+    r"\bimport\b|__import__|\bimport_module\b|\bexec\b|runpy|run_path|run_module|__name__|TYPE_CHECKING"
+    r"|(?P<consumer>\bsys\b|addsitedir"
+    # '/' then a string, maybe across brackets, continuations and comments: Path / "x"
+    r"""|/(?:[ \t\f\n(]|\\\n|#[^\n]*)*[rRuUbBfF]{0,2}["'])"""
+)
+# Anything between two quotes that could be a path once unescaped (tried at every
+# quote, overlapping, so a false match cannot hide a real string behind it).
+_PATH_STRING_RE = re.compile(
+    r"""(?=(["'])((?:[\w./-]|\\N\{[^}\n]*\}|\\[\s\S])*?)\1)"""
+)
+_FSTRING_RE = re.compile(r"""(?<![\w])(?:[rR]?[fF]|[fF][rR])("""
+                         r'''"""|\'\'\'|"|')''')  # fmt: skip
+_WORD_RE = re.compile(r"\w+")
+# A superset of ``extract.looks_like_path``.
+_MAYBE_PATH_RE = re.compile(r"(?=.*[./])[\w./-]{3,200}\Z", re.DOTALL)
+_STRING_START_RE = re.compile(r"""[rRuUbB]{0,2}('\'\'|\"\"\"|'|")""")
+_CONSUMER_MODULES = ("sys", "site")
+_ALIAS_MODULES = ("sys", "site", "importlib", "runpy")
+_ATOMIC = tuple(
+    getattr(ast, name) for name in ("Match", "TryStar", "TypeAlias") if hasattr(ast, name)
+)
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_COMPOUND = (*_DEFS, ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try)
+_WS = " \t\f"
+# The same as ``extract.find_suppressions`` (which would import libcst); tested equal.
+_SUPPRESS_RE = re.compile(r"#\s*jobdeps:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
+
+
+def find_suppressions(text: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """``# jobdeps: ignore[CODE, ...]`` comments by line (empty codes: everything)."""
+    if "jobdeps:" not in text:
+        return ()
+    found = []
+    for number, line in enumerate(text.split("\n"), 1):
+        if "jobdeps:" in line:
+            match = _SUPPRESS_RE.search(line)
+            if match:
+                codes = tuple(c.strip() for c in (match.group(1) or "").split(",") if c.strip())
+                found.append((number, codes))
+    return tuple(found)
+
+
+class _Simple:
+    """Whole lines ``a..b`` kept or dropped as one (statements sharing lines)."""
+
+    __slots__ = ("a", "b", "needed")
+
+    def __init__(self, a: int, b: int, needed: bool = False) -> None:
+        self.a, self.b, self.needed = a, b, needed
+
+
+class _Clause:
+    """One header (``if``, ``elif``, ``except``, ``def`` with its decorators...) and its body."""
+
+    __slots__ = ("a", "b", "body", "indent")
+
+    def __init__(self, a: int, b: int, body: list, indent: str) -> None:
+        self.a, self.b, self.body, self.indent = a, b, body, indent
+
+
+class _Compound:
+    __slots__ = ("clauses", "forced")
+
+    def __init__(self, clauses: list[_Clause], forced: bool) -> None:
+        self.clauses, self.forced = clauses, forced
+
+
+class FallBack(Exception):
+    """The fast path cannot be sure about this file: use the full parse."""
+
+
+class _Planner:
+    """Statement spans of a module, from its ``ast`` (statements only)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.simples: list[_Simple] = []
+        self.headers: list[_Clause] = []
+        self.assigns: list[tuple[_Simple, set[str]]] = []
+        self.consumer_aliases: set[str] = set()
+        self.other_aliases: set[str] = set()
+
+    def indent(self, line: int) -> str:
+        text = self.lines[line - 1]
+        return text[: len(text) - len(text.lstrip(_WS))]
+
+    def start(self, stmt: ast.stmt) -> int:
+        if isinstance(stmt, _DEFS) and stmt.decorator_list:
+            return min(stmt.lineno, *(d.lineno for d in stmt.decorator_list))
+        return stmt.lineno
+
+    def starts_line(self, stmt: ast.stmt) -> bool:
+        line = self.start(stmt)
+        text = self.lines[line - 1]
+        rest = text.lstrip(_WS)
+        if rest.startswith("@"):
+            return True
+        return stmt.col_offset == len(text) - len(rest)
+
+    def block(self, body: list[ast.stmt]) -> list:
+        units: list = []
+        group: _Simple | None = None
+        for stmt in body:
+            if isinstance(stmt, _COMPOUND):
+                group = None
+                units.append(self.compound(stmt))
+                continue
+            if isinstance(stmt, _ATOMIC):
+                group = None
+                unit = _Simple(stmt.lineno, stmt.end_lineno or stmt.lineno, True)
+                self.simples.append(unit)
+                units.append(unit)
+                continue
+            end = stmt.end_lineno or stmt.lineno
+            if (
+                isinstance(stmt, ast.Expr)
+                and isinstance(stmt.value, ast.Constant)
+                and (group is None or stmt.lineno > group.b)
+                and self.inert_string(stmt, end)
+            ):
+                group = None  # a docstring that no line mark can make relevant
+                continue
+            if group is not None and stmt.lineno <= group.b:
+                group.b = max(group.b, end)
+            else:
+                group = _Simple(stmt.lineno, end)
+                self.simples.append(group)
+                units.append(group)
+            if isinstance(stmt, ast.Assign):
+                names = {t.id for t in stmt.targets if isinstance(t, ast.Name)}
+                if names:
+                    self.assigns.append((group, names))
+            elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                self.note_aliases(stmt)
+        return units
+
+    def inert_string(self, stmt: ast.Expr, end: int) -> bool:
+        """True for a statement that is one string token (a docstring) whose value
+        cannot be a path: it yields no facts whatever words it holds. Strings
+        glued to others, or with odd escapes, are left to the line marks."""
+        value = stmt.value.value  # type: ignore[attr-defined]
+        if isinstance(value, bytes):
+            value = ""
+        if not isinstance(value, str) or _MAYBE_PATH_RE.match(value):
+            return False
+        if not self.starts_line(stmt):
+            return False
+        text = self.lines[stmt.lineno - 1].lstrip(_WS)
+        match = _STRING_START_RE.match(text)
+        if match is None:
+            return False
+        quote = match.group(1)
+        if len(quote) == 3:
+            body = "\n".join([text[match.end() :], *self.lines[stmt.lineno : end]])
+            close = body.find(quote)
+            if close < 0 or body[close - 1 : close] == "\\":
+                return False
+            rest = body[close + 3 :]
+        else:
+            if stmt.lineno != end:
+                return False
+            token = re.match(rf"(?:[^{quote}\\\n]|\\.)*{quote}", text[match.end() :])
+            if token is None:
+                return False
+            rest = text[match.end() + token.end() :]
+        rest = rest.lstrip(_WS)
+        return rest == "" or rest.startswith("#")
+
+    def note_aliases(self, stmt: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(stmt, ast.Import):
+            pairs = [(a.name, a.asname) for a in stmt.names if a.asname]
+        elif stmt.level == 0 and stmt.module:
+            pairs = [(stmt.module, a.asname or a.name) for a in stmt.names]
+        else:
+            return
+        for full, local in pairs:
+            head = full.split(".")[0]
+            if head in _CONSUMER_MODULES:
+                self.consumer_aliases.add(local)
+            elif head in _ALIAS_MODULES:
+                self.other_aliases.add(local)
+
+    def compound(self, stmt: ast.stmt) -> _Simple | _Compound:
+        start = self.start(stmt)
+        parts: list[tuple[int, list[ast.stmt]]] = [(start, stmt.body)]  # type: ignore[attr-defined]
+        if isinstance(stmt, ast.If):
+            node = stmt
+            while node.orelse:
+                orelse = node.orelse
+                first = orelse[0]
+                if (
+                    len(orelse) == 1
+                    and isinstance(first, ast.If)
+                    and self.lines[first.lineno - 1].lstrip(_WS).startswith("elif")
+                ):
+                    parts.append((first.lineno, first.body))
+                    node = first
+                    continue
+                parts.append((self.keyword_line(node.body, orelse, "else"), orelse))
+                break
+        elif isinstance(stmt, ast.Try):
+            parts.extend((h.lineno, h.body) for h in stmt.handlers)
+            previous = stmt.handlers[-1].body if stmt.handlers else stmt.body
+            if stmt.orelse:
+                parts.append((self.keyword_line(previous, stmt.orelse, "else"), stmt.orelse))
+                previous = stmt.orelse
+            if stmt.finalbody:
+                parts.append(
+                    (self.keyword_line(previous, stmt.finalbody, "finally"), stmt.finalbody)
+                )
+        elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)) and stmt.orelse:
+            parts.append((self.keyword_line(stmt.body, stmt.orelse, "else"), stmt.orelse))
+        if not all(self.starts_line(body[0]) for _, body in parts):
+            # a one-line clause (``if x: import y``): keep or drop the statement whole
+            unit = _Simple(start, stmt.end_lineno or start)
+            self.simples.append(unit)
+            return unit
+        clauses = []
+        for keyword_line, body in parts:
+            first = self.start(body[0])
+            clause = _Clause(keyword_line, first - 1, self.block(body), self.indent(first))
+            self.headers.append(clause)
+            clauses.append(clause)
+        forced = isinstance(stmt, _DEFS) and bool(getattr(stmt, "type_params", None))
+        return _Compound(clauses, forced)
+
+    def keyword_line(self, before: list[ast.stmt], after: list[ast.stmt], keyword: str) -> int:
+        """The line of the ``else``/``finally`` between two bodies (ast does not record it)."""
+        low = (before[-1].end_lineno or before[-1].lineno) + 1
+        high = self.start(after[0])
+        pattern = re.compile(rf"[ \t\f]*{keyword}[ \t\f]*:")
+        for line in range(low, high + 1):
+            if pattern.match(self.lines[line - 1]):
+                return line
+        raise FallBack(f"no {keyword} line")
+
+
+def _marks(text: str, count: int) -> tuple[list[int], list[int]]:
+    """Prefix sums of marked lines: (needed, consumer) where consumers read path values."""
+    needed = [0] * (count + 2)
+    consumer = [0] * (count + 2)
+    line, last = 1, 0
+    for match in _NEEDED_RE.finditer(text):
+        start, end = match.span()
+        line += text.count("\n", last, start)
+        last = start
+        last_line = line + text.count("\n", start, end)
+        for n in range(line, last_line + 1):
+            needed[n] = 1
+            if match.lastgroup == "consumer":
+                consumer[n] = 1
+    line, last = 1, 0
+    for match in _PATH_STRING_RE.finditer(text):
+        body = match.group(2)
+        if "\\" not in body and not _MAYBE_PATH_RE.match(body):
+            continue
+        start = match.start()
+        line += text.count("\n", last, start)
+        last = start
+        for n in range(line, line + body.count("\n") + 1):
+            needed[n] = 1
+    line, last = 1, 0
+    for match in _FSTRING_RE.finditer(text):
+        start = match.start()
+        line += text.count("\n", last, start)
+        last = start
+        if _may_reuse_quotes(text, match.end(), match.group(1)):
+            needed[line] = 1
+    return list(accumulate(needed)), list(accumulate(consumer))
+
+
+def _may_reuse_quotes(text: str, pos: int, quote: str) -> bool:
+    """Could the f-string whose body starts at ``pos`` hold its own quote in a
+    replacement field? Lexed the pre-3.12 way, such a string ends early with a
+    ``{`` left open (a superset test: false positives only cost time)."""
+    if len(quote) == 3:
+        end = text.find(quote, pos)
+        body = text[pos:] if end < 0 else text[pos:end]
+        if "{" in body and quote[0] in body:
+            return True
+    else:
+        match = re.compile(rf"(?:[^{quote}\\\n]|\\.)*").match(text, pos)
+        body = match.group(0) if match else ""
+    body = body.replace("{{", "").replace("}}", "")
+    return body.count("{") > body.count("}")
+
+
+def _alias_marks(text: str, names: set[str], count: int) -> list[int]:
+    marks = [0] * (count + 2)
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(names)) + r")\b")
+    line, last = 1, 0
+    for match in pattern.finditer(text):
+        line += text.count("\n", last, match.start())
+        last = match.start()
+        marks[line] = 1
+    return list(accumulate(marks))
+
+
+def plan(text: str) -> tuple[list[str], list[int]] | None:
+    """The skeleton to give libcst: (its lines, the original number of each line;
+    0 for an added ``pass``). None when the file is not valid Python for this
+    interpreter. Raises :class:`FallBack` when the plan cannot be made."""
+    try:
+        tree = compile(text, "<jobdeps>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+    lines = text.split("\n")
+    planner = _Planner(lines)
+    try:
+        units = planner.block(tree.body)  # type: ignore[attr-defined]
+    except RecursionError:
+        raise FallBack("too deeply nested") from None
+    del tree  # keep the peak low: the skeleton's libcst tree comes next
+    count = len(lines)
+    needed, consumer = _marks(text, count)
+    extra_needed = extra_consumer = None
+    if planner.consumer_aliases:
+        extra_consumer = _alias_marks(text, planner.consumer_aliases, count)
+    if planner.other_aliases:
+        extra_needed = _alias_marks(text, planner.other_aliases, count)
+
+    def marked(marks: list[int] | None, a: int, b: int) -> bool:
+        return marks is not None and a <= b and marks[b] - marks[a - 1] > 0
+
+    def is_consumer(a: int, b: int) -> bool:
+        return marked(consumer, a, b) or marked(extra_consumer, a, b)
+
+    # Names a kept sys.path edit or path expression may read.
+    used: set[str] = set()
+    for unit in (*planner.simples, *planner.headers):
+        if is_consumer(unit.a, unit.b):
+            used.update(_WORD_RE.findall("\n".join(lines[unit.a - 1 : unit.b])))
+    for unit in planner.simples:
+        if not unit.needed:
+            unit.needed = (
+                marked(needed, unit.a, unit.b)
+                or marked(extra_needed, unit.a, unit.b)
+                or is_consumer(unit.a, unit.b)
+            )
+    if used:
+        # Assignments to those names (binding or unbinding a path value), to a fixed point.
+        changed = True
+        while changed:
+            changed = False
+            for unit, names in planner.assigns:
+                if not unit.needed and not names.isdisjoint(used):
+                    unit.needed = changed = True
+                    used.update(_WORD_RE.findall("\n".join(lines[unit.a - 1 : unit.b])))
+
+    out: list[str] = []
+    line_map: list[int] = []
+
+    def header_marked(clause: _Clause) -> bool:
+        return (
+            marked(needed, clause.a, clause.b)
+            or marked(extra_needed, clause.a, clause.b)
+            or is_consumer(clause.a, clause.b)
+        )
+
+    def wanted(unit: _Simple | _Compound) -> bool:
+        if isinstance(unit, _Simple):
+            return unit.needed
+        return (
+            unit.forced
+            or any(header_marked(c) for c in unit.clauses)
+            or any(wanted(u) for c in unit.clauses for u in c.body)
+        )
+
+    def emit(units: list) -> None:
+        for unit in units:
+            if not wanted(unit):
+                continue
+            if isinstance(unit, _Simple):
+                out.extend(lines[unit.a - 1 : unit.b])
+                line_map.extend(range(unit.a, unit.b + 1))
+                continue
+            for clause in unit.clauses:
+                out.extend(lines[clause.a - 1 : clause.b])
+                line_map.extend(range(clause.a, clause.b + 1))
+                size = len(out)
+                emit(clause.body)
+                if len(out) == size:
+                    out.append(clause.indent + "pass")
+                    line_map.append(0)
+
+    emit(units)
+    return out, line_map
+
+
+def fast_facts(text: str) -> FileFacts:
+    """The same facts as :func:`~jobdeps.analyzer.extract.extract_facts`, faster."""
+    try:
+        planned = plan(text)
+    except (FallBack, RecursionError):
+        planned = None
+    if planned is None:
+        from jobdeps.analyzer.extract import extract_facts
+
+        return extract_facts(text)
+    skeleton, line_map = planned
+    suppressions = find_suppressions(text)
+    if not skeleton:
+        return FileFacts(suppressions=suppressions)
+    from jobdeps.analyzer.skeleton import collect_skeleton
+
+    facts = collect_skeleton("\n".join(skeleton) + "\n", line_map)
+    if facts is None:  # libcst rejects what the interpreter accepted: let it say why
+        from jobdeps.analyzer.extract import extract_facts
+
+        return extract_facts(text)
+    return FileFacts(
+        imports=facts.imports,
+        syspath=facts.syspath,
+        path_literals=facts.path_literals,
+        features=facts.features,
+        main_guard_line=facts.main_guard_line,
+        suppressions=suppressions,
+    )

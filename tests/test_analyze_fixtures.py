@@ -178,3 +178,12 @@ def test_source_files_decode_as_python_decodes_them() -> None:
     compile((folder / "latin.py").read_bytes(), "latin.py", "exec")
     with pytest.raises(SyntaxError):
         compile((folder / "badbytes.py").read_bytes(), "badbytes.py", "exec")
+
+
+def test_walk_goes_on_past_a_syntax_error(tmp_path: Path) -> None:
+    """Independent of the IMP010 line bug (see the syntax_error fixture's xfail)."""
+    args, _expected = _load("syntax_error")
+    result = _analyse(FIXTURES / "syntax_error", args)
+    assert [(f["code"], f["path"]) for f in result["findings"]] == [("IMP010", "broken.py")]
+    assert "good.py" in result["local_files"]
+    assert result["stdlib"] == ["json"]

@@ -24,6 +24,7 @@ def run(tmp_path: Path):
     """Run jobdeps with ARGS in a fixture folder, with the cache kept in tmp_path."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "JOBDEPS"))}
     env["JOBDEPS_CACHE_DIR"] = str(tmp_path / "cache")
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ in the fixtures
 
     def _run(fixture: str, *args: str, module: bool = False) -> subprocess.CompletedProcess[str]:
         launch = ["-m", "jobdeps"] if module else ["-c", LAUNCH]
@@ -140,11 +141,6 @@ def test_why_prints_a_chain_through_local_files(run) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`python -m jobdeps` puts the project folder first on sys.path: a local random.py "
-    "breaks jobdeps itself (internal error, exit 2)",
-)
 def test_python_m_jobdeps_is_not_shadowed_by_the_project(run) -> None:
     proc = run("shadowing", "analyze", "main.py", "--python-version", "3.11", module=True)
     assert proc.returncode == EXIT_OK, proc.stderr

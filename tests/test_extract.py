@@ -360,9 +360,6 @@ def test_syntax_error_is_a_fact_not_an_exception() -> None:
     assert result.imports == ()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="IMP010 line comes from libcst, one line past CPython's error"
-)
 def test_syntax_error_line_is_the_one_python_reports() -> None:
     source = "import csv\n\ndef oops(:\n    pass\n"
     with pytest.raises(SyntaxError) as info:

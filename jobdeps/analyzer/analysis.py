@@ -537,7 +537,17 @@ class _Walker:
         name = self._absolute(frame, fact)
         if name is None:
             return []
-        resolution = self.resolver.resolve(name, search)
+        names = tuple(n for n in fact.names if n != "*") if fact.kind == "from" else ()
+        resolution = self.resolver.resolve(name, search, names)
+        if fact.kind == "from" and resolution.kind == "dist" and names:
+            if resolution.hit is not None and (resolution.hit.is_namespace or resolution.dist is None):
+                # `from google.cloud import storage`: the distribution is the submodule's
+                deeper = [self.resolver.resolve(f"{name}.{n}", search) for n in names]
+                owned = [d for d in deeper if d.kind == "dist" and d.dist is not None]
+                if owned:
+                    for item in owned:
+                        self._record(frame, fact, item.name, item)
+                    return []
         executed = self._record(frame, fact, name, resolution)
         if fact.kind == "from" and resolution.kind == "local" and resolution.modules:
             parent = resolution.modules[-1]
@@ -548,12 +558,6 @@ class _Walker:
                 if sub is not None:
                     executed.append(sub)
                     self._edge(frame, fact, f"file:{relpath(sub.path, self.root)}", sub.name)
-        elif fact.kind == "from" and resolution.kind == "dist" and resolution.hit is not None:
-            if resolution.hit.is_namespace or resolution.dist is None:
-                for imported in fact.names:
-                    deeper = self.resolver.resolve(f"{name}.{imported}", search)
-                    if deeper.kind == "dist" and deeper.dist is not None:
-                        self._record(frame, fact, deeper.name, deeper)
         if fact.type_checking:
             return []  # never executed at run time
         return [(m, "module") for m in executed]
@@ -812,5 +816,6 @@ def analyze(entries: Sequence[EntrySpec], options: AnalysisOptions | None = None
     env = build_environment(options)
     walker = _Walker(root, options, env)
     for entry in entries:
+        walker._seen.clear()  # each entry runs in a process of its own
         walker.run_entry(entry)
     return walker.result(list(entries))

@@ -482,17 +482,32 @@ def _nests_quote(part: cst.FormattedStringExpression, quote: str) -> bool:
     return found
 
 
+def _syntax_problem(text: str, exc: cst.ParserSyntaxError) -> SyntaxProblem:
+    """Where and why the file does not parse, in CPython's words when it agrees.
+
+    libcst often points one line past the error and says only "Syntax Error";
+    the interpreter's parser (parsing only: nothing runs) names the real line.
+    """
+    import ast
+
+    try:
+        ast.parse(text)
+    except SyntaxError as err:
+        if err.lineno is not None:
+            return SyntaxProblem(err.lineno, max((err.offset or 1) - 1, 0), err.msg)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid syntax"
+    return SyntaxProblem(exc.raw_line, exc.raw_column, message)
+
+
 def extract_facts(text: str) -> FileFacts:
     """Parse ``text`` (already decoded) and return its facts; a syntax error is a fact too."""
     suppressions = find_suppressions(text)
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid syntax"
-        return FileFacts(
-            syntax_error=SyntaxProblem(exc.raw_line, exc.raw_column, message),
-            suppressions=suppressions,
-        )
+        return FileFacts(syntax_error=_syntax_problem(text, exc), suppressions=suppressions)
     except RecursionError:
         return FileFacts(
             syntax_error=SyntaxProblem(1, 0, "too deeply nested to parse"),

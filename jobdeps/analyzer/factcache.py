@@ -27,6 +27,7 @@ import marshal
 import os
 import sys
 import time
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +45,13 @@ from jobdeps.analyzer.facts import (
 FORMAT = 1
 #: A ``files`` entry is trusted only when recorded this long after the file's mtime.
 RACY_NS = 2_000_000_000
-_IMPORT_FIELDS = (
-    "kind", "module", "line", "col", "level", "names", "optional", "type_checking",
-    "conditional", "lazy", "main_only", "dynamic", "package",
-)  # fmt: skip
+_FACT_TYPES = (FileFacts, ImportFact, SysPathEdit, PathLiteral, SyntaxFeature, SyntaxProblem)
+_FIELDS = {t: tuple(f.name for f in fields(t)) for t in _FACT_TYPES}
+#: Changes whenever a facts dataclass gains, loses or renames a field.
+SCHEMA = hashlib.blake2b(
+    repr([(t.__name__, [f.name for f in fields(t)]) for t in _FACT_TYPES]).encode(),
+    digest_size=4,
+).hexdigest()
 
 
 def default_cache_dir() -> Path | None:
@@ -67,17 +71,20 @@ def content_key(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
+def _rows(items: Any, kind: type) -> tuple[tuple[Any, ...], ...]:
+    names = _FIELDS[kind]
+    return tuple(tuple(getattr(item, name) for name in names) for item in items)
+
+
 def encode_facts(facts: FileFacts) -> bytes:
     """Facts as marshalled tuples (fast to load, no code runs on loading)."""
     payload = (
-        tuple(tuple(getattr(i, name) for name in _IMPORT_FIELDS) for i in facts.imports),
-        tuple((s.line, s.op, s.path, s.anchor, s.expr) for s in facts.syspath),
-        tuple((p.line, p.value, p.anchor) for p in facts.path_literals),
-        tuple((f.line, f.feature, f.min_version) for f in facts.features),
+        _rows(facts.imports, ImportFact),
+        _rows(facts.syspath, SysPathEdit),
+        _rows(facts.path_literals, PathLiteral),
+        _rows(facts.features, SyntaxFeature),
         facts.main_guard_line,
-        None
-        if facts.syntax_error is None
-        else (facts.syntax_error.line, facts.syntax_error.col, facts.syntax_error.message),
+        None if facts.syntax_error is None else _rows((facts.syntax_error,), SyntaxProblem)[0],
         facts.suppressions,
     )
     body = marshal.dumps(payload)
@@ -110,7 +117,7 @@ class FactCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         py = f"{sys.version_info[0]}{sys.version_info[1]}"
-        self.db_path = folder / f"facts-{__version__}-f{FORMAT}-py{py}.sqlite"
+        self.db_path = folder / f"facts-{__version__}-f{FORMAT}-{SCHEMA}-py{py}.sqlite"
         self._db: Any = None
         self._broken = False
         self._pending_facts: dict[bytes, bytes] = {}
@@ -135,7 +142,7 @@ class FactCache:
             )
             self._db = db
         except Exception:
-            self._broken = True
+            self._fail()
         return self._db
 
     def _fail(self) -> None:
@@ -212,6 +219,7 @@ class FactCache:
             return
         db = self._connect()
         if db is None:
+            self._fail()
             return
         try:
             db.execute("BEGIN")
@@ -234,7 +242,7 @@ class FactCache:
         self._pending_files.clear()
 
     def close(self) -> None:
-        if self._db is not None and not self._broken:
+        if not self._broken:
             self.flush()
         if self._db is not None:
             try:

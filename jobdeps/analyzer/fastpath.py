@@ -39,19 +39,20 @@ from itertools import accumulate
 from jobdeps.analyzer.facts import FileFacts
 
 # What makes a line worth giving to libcst (a superset of what the collector uses).
-_NEEDED_RE = re.compile(
-    r"\bimport\b|__import__|\bimport_module\b|\bexec\b|runpy|run_path|run_module|__name__|TYPE_CHECKING"
-    r"|(?P<consumer>\bsys\b|addsitedir"
+# Plain words, so the regex engine can skip ahead fast; word boundaries are
+# checked in Python on the (few) hits.
+_KEYWORD_RE = re.compile(
+    r"import|exec|runpy|run_path|run_module|__name__|TYPE_CHECKING|sys|addsitedir"
     # '/' then a string, maybe across brackets, continuations and comments: Path / "x"
-    r"""|/(?:[ \t\f\n(]|\\\n|#[^\n]*)*[rRuUbBfF]{0,2}["'])"""
+    r"""|(?P<slash>/(?:[ \t\f\n(]|\\\n|#[^\n]*)*[rRuUbBfF]{0,2}["'])"""
 )
-# Anything between two quotes that could be a path once unescaped (tried at every
-# quote, overlapping, so a false match cannot hide a real string behind it).
-_PATH_STRING_RE = re.compile(
-    r"""(?=(["'])((?:[\w./-]|\\N\{[^}\n]*\}|\\[\s\S])*?)\1)"""
-)
-_FSTRING_RE = re.compile(r"""(?<![\w])(?:[rR]?[fF]|[fF][rR])("""
-                         r'''"""|\'\'\'|"|')''')  # fmt: skip
+_BOUNDED = {"sys", "exec"}  # too common inside other words to take without \b
+_CONSUMERS = {"sys", "addsitedir"}
+# An opening quote and what follows while it could be a path once unescaped. The
+# closing quote is not consumed, so it is tried as an opening one too: a false
+# match cannot hide a real string behind it.
+_PATH_STRING_RE = re.compile(r"""["']((?:[\w./-]|\\N\{[^}\n]*\}|\\[\s\S])*)(?=["'])""")
+_FSTRING_RE = re.compile(r"""[fFrR]{1,2}("\"\"|\'\'\'|"|')""")
 _WORD_RE = re.compile(r"\w+")
 # A superset of ``extract.looks_like_path``.
 _MAYBE_PATH_RE = re.compile(r"(?=.*[./])[\w./-]{3,200}\Z", re.DOTALL)
@@ -277,23 +278,35 @@ class _Planner:
         raise FallBack(f"no {keyword} line")
 
 
+def _is_word(text: str, start: int, end: int) -> bool:
+    return not (
+        (start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"))
+        or (end < len(text) and (text[end].isalnum() or text[end] == "_"))
+    )
+
+
 def _marks(text: str, count: int) -> tuple[list[int], list[int]]:
     """Prefix sums of marked lines: (needed, consumer) where consumers read path values."""
     needed = [0] * (count + 2)
     consumer = [0] * (count + 2)
     line, last = 1, 0
-    for match in _NEEDED_RE.finditer(text):
+    for match in _KEYWORD_RE.finditer(text):
         start, end = match.span()
+        word = match.group(0)
+        if word in _BOUNDED and not _is_word(text, start, end):
+            continue
         line += text.count("\n", last, start)
         last = start
-        last_line = line + text.count("\n", start, end)
-        for n in range(line, last_line + 1):
-            needed[n] = 1
-            if match.lastgroup == "consumer":
-                consumer[n] = 1
+        if match.lastgroup == "slash":
+            for n in range(line, line + word.count("\n") + 1):
+                needed[n] = consumer[n] = 1
+        else:
+            needed[line] = 1
+            if word in _CONSUMERS:
+                consumer[line] = 1
     line, last = 1, 0
     for match in _PATH_STRING_RE.finditer(text):
-        body = match.group(2)
+        body = match.group(1)
         if "\\" not in body and not _MAYBE_PATH_RE.match(body):
             continue
         start = match.start()
@@ -304,11 +317,18 @@ def _marks(text: str, count: int) -> tuple[list[int], list[int]]:
     line, last = 1, 0
     for match in _FSTRING_RE.finditer(text):
         start = match.start()
+        prefix = text[start : match.start(1)]
+        if "f" not in prefix.lower() or (start > 0 and _is_word_char(text[start - 1])):
+            continue
         line += text.count("\n", last, start)
         last = start
         if _may_reuse_quotes(text, match.end(), match.group(1)):
             needed[line] = 1
     return list(accumulate(needed)), list(accumulate(consumer))
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _may_reuse_quotes(text: str, pos: int, quote: str) -> bool:

@@ -144,15 +144,23 @@ class Resolver:
             self._site_cache[dotted] = self.env.find_module(dotted)
         return self._site_cache[dotted]
 
-    def resolve(self, name: str, search: Sequence[PathEntry]) -> Resolution:
-        """Resolve ``name`` on ``search`` (memoised: the walk asks the same names often)."""
-        key = (name, tuple(search))
+    def resolve(
+        self, name: str, search: Sequence[PathEntry], submodules: Sequence[str] = ()
+    ) -> Resolution:
+        """Resolve ``name`` on ``search`` (memoised: the walk asks the same names often).
+
+        ``submodules`` are the names of ``from name import a, b``: a top-level folder
+        without ``__init__.py`` is a namespace package when it holds one of them.
+        """
+        key = (name, tuple(search), tuple(submodules))
         cached = self._memo.get(key)
         if cached is None:
-            cached = self._memo[key] = self._resolve(name, search)
+            cached = self._memo[key] = self._resolve(name, search, tuple(submodules))
         return cached
 
-    def _resolve(self, name: str, search: Sequence[PathEntry]) -> Resolution:
+    def _resolve(
+        self, name: str, search: Sequence[PathEntry], submodules: tuple[str, ...]
+    ) -> Resolution:
         top = name.split(".")[0]
         if top in self._preloaded:
             return Resolution("stdlib", name)
@@ -181,7 +189,7 @@ class Resolver:
             resolution.shadows = self._shadowed(top, search[index + 1 :])
             return resolution
         if portions:
-            local = self._namespace(name, portions)
+            local = self._namespace(name, portions, submodules)
             if local is not None:
                 return local
         if site_namespace:
@@ -195,7 +203,7 @@ class Resolver:
                 resolution.root_fallback = True
                 return resolution
             if found is not None:
-                local = self._namespace(name, [self.root])
+                local = self._namespace(name, [self.root], submodules)
                 if local is not None:
                     local.root_fallback = True
                     return local
@@ -240,12 +248,18 @@ class Resolver:
             chain.append(current)
         return Resolution("local", name, chain)
 
-    def _namespace(self, name: str, portions: list[Path]) -> Resolution | None:
+    def _namespace(
+        self, name: str, portions: list[Path], submodules: tuple[str, ...] = ()
+    ) -> Resolution | None:
         """A local namespace package counts only when a portion holds the submodule."""
         parts = name.split(".")
-        if len(parts) == 1:
-            return None
         top = parts[0]
+        if len(parts) == 1:
+            for portion in portions:
+                folder = portion / top
+                if any(find_in_dir(self.listing, folder, sub) for sub in submodules if sub != "*"):
+                    return Resolution("local", name, [LocalModule(top, folder, "namespace")])
+            return None
         for portion in portions:
             folder = portion / top
             found = find_in_dir(self.listing, folder, parts[1])

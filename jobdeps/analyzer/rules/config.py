@@ -3,8 +3,8 @@
 CFG001-CFG028 are emitted by :mod:`jobdeps.analyzer.jobconfig` and
 :mod:`jobdeps.analyzer.config_checks`, CFG029-CFG031 by
 :mod:`jobdeps.analyzer.cmdline`, CFG032-CFG033 by :mod:`jobdeps.analyzer.entry_guard`;
-CFG034-CFG038 belong to the manual-mode checks that compare the config with the
-analysed code and environment.
+CFG034 belongs to the manual-mode check that compares `local-paths` with the
+analysed code (the requirements-file side of manual mode uses the REQ codes).
 """
 
 from __future__ import annotations
@@ -289,38 +289,6 @@ rule(
     E,
     "Manual mode: a local file the code reaches is not under any `local-paths` entry.",
     "Add the file or its folder to `env.python.local-paths`.",
-)
-rule(
-    "CFG035",
-    "requirements-missing-distribution",
-    "config",
-    E,
-    "Manual mode: `requirements-file` misses a distribution the code imports.",
-    "Add the distribution, pinned, to the requirements file (`jobdeps` can write it).",
-)
-rule(
-    "CFG036",
-    "requirements-unused-distribution",
-    "config",
-    W,
-    "`requirements-file` lists a distribution the code never imports.",
-    "Remove it, unless it is needed at run time without an import (plugins, drivers).",
-)
-rule(
-    "CFG037",
-    "requirements-pin-mismatch",
-    "config",
-    W,
-    "A `requirements-file` pin differs from the version in the target environment.",
-    "Pin the version the job was tested with.",
-)
-rule(
-    "CFG038",
-    "requirements-line-rejected",
-    "config",
-    E,
-    "A `requirements-file` line the platform rejects (comment, marker, URL, -r, -e, --index-url).",
-    "Keep only `name==version`, `--no-deps`, `--extra-index-url URL`, `--trusted-host HOST`.",
 )
 rule(
     "CFG039",

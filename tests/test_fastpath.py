@@ -1,0 +1,218 @@
+"""The fast path gives exactly the reference extractor's facts.
+
+Two layers: hand-written sources for every construct the fast path prunes
+around, and real-world Python: a deterministic sample of every ``.py`` file
+under the site-packages folders this test runs with (our own dependencies:
+libcst, networkx, rich, pip, setuptools, pygments...; plus the system Python's
+when present). The sample is chosen by a hash of each file's path, up to a byte
+budget (``JOBDEPS_EQUIV_MB``, default 3 MB, about 400 files; ``0`` means every
+file), because the reference parser needs about 7 s per MB.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import sysconfig
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from jobdeps.analyzer import fastpath
+from jobdeps.analyzer.extract import extract_facts, find_suppressions
+from jobdeps.analyzer.fastpath import fast_facts, plan
+from jobdeps.analyzer.sources import SourceText, read_source
+
+CASES = {
+    "plain": "import os\nfrom . import sibling\nfrom .pkg.mod import a, b as c\nx = 1\n",
+    "contexts": (
+        "import sys\n"
+        "try:\n    import ujson as json\nexcept ImportError:\n    json = None\n"
+        "else:\n    import extra\nfinally:\n    import fin\n"
+        "if TYPE_CHECKING:\n    from typing import Any\nelse:\n    import rt\n"
+        "if sys.version_info >= (3, 11):\n    import tomllib\n"
+        "elif sys.platform == 'win32':\n    import winreg\nelse:\n    import tomli\n"
+        "def f():\n    x = 1\n    import lazy_one\n    return x\n"
+        "class K:\n    '''Doc with import words.'''\n    def m(self):\n        import lazy_two\n"
+        "for i in range(3):\n    pass\nelse:\n    import after_for\n"
+        "while False:\n    import in_while\n"
+        "with open('f') as fh:\n    import in_with\n"
+        "if __name__ == '__main__':\n    import main_only\n"
+    ),
+    "main_guard_only": "x = 1\nif __name__ == \"__main__\":\n    print(x)\n",
+    "negated_guard": "if not __name__ == '__main__':\n    import lib_only\nelse:\n    import cli\n",
+    "nested_guard": "def f():\n    if __name__ == '__main__':\n        import x\n",
+    "one_liners": "try: import a\nexcept ImportError: a = None\nif x: import b\nelse: c = 1\n",
+    "semicolons": "x = (1,\n 2); import a; y = 3\nz = 4\n",
+    "dynamic": (
+        "import importlib, runpy\n"
+        "from importlib import import_module as im\n"
+        "m = importlib.import_module('pkg.mod')\n"
+        "n = im('.rel', package=__package__)\n"
+        "o = importlib.import_module(name)\n"
+        "p = __import__('legacy')\n"
+        "runpy.run_path('tool.py')\n"
+        "runpy.run_module('pkg.tool')\n"
+        "exec(open('setup_env.py').read())\n"
+        "f = lambda: __import__('in_lambda')\n"
+    ),
+    "syspath": (
+        "import os, sys\n"
+        "import sys as system\n"
+        "from pathlib import Path\n"
+        "HERE = os.path.dirname(os.path.abspath(__file__))\n"
+        "ROOT = Path(__file__).resolve().parents[1]\n"
+        "UNUSED = 'a/b'\n"
+        "LIB = os.path.join(HERE, '..', 'lib')\n"
+        "sys.path.insert(0, LIB)\n"
+        "sys.path.append(str(ROOT / 'src'))\n"
+        "system.path.append(HERE)\n"
+        "HERE = compute()\n"
+        "sys.path.insert(0, HERE)\n"
+        "sys.path += [os.getcwd()]\n"
+        "sys.path[:0] = [f'{ROOT}/vendor']\n"
+        "DATA = Path(__file__).parent / 'data' / 'x.csv'\n"
+    ),
+    "path_literals": (
+        'CONFIG = "configs/train.yaml"\n'
+        "x = {'a': 'weights.pt', 'b': 'not a path'}\n"
+        'y = "a\\x2fb.json"\n'
+        "z = ('data/' 'part.csv')\n"
+        'def f():\n    """See docs/index.md."""\n    return "./model/best.ckpt"\n'
+        "s = 'https://example.com/x.json'\n"
+        "b = b'bytes/file.txt'\n"
+        "u = u'unicode/path.txt'\n"
+        "r = r'raw/path.txt'\n"
+        "t = '''multi/line.txt'''\n"
+        "# 'comment/path.txt'\n"
+        "w = \"'quoted/inner.txt'\"\n"
+    ),
+    "docstring_path": 'def f():\n    "data/file.csv"\n    return 1\n',
+    "fstring": (
+        "name = 'x'\n"
+        "a = f'{name}/file.txt'\n"
+        "b = f\"{ {'k': 'v/w.txt'}['k'] }\"\n"
+        "c = f'''{d[\"key\"]}'''\n"
+    ),
+    "decorated": (
+        "import functools\n@functools.lru_cache(\n    maxsize=None\n)\ndef f():\n"
+        "    import inside\n"
+        "@decorator('conf/x.yaml')\nclass C:\n    pass\n"
+    ),
+    "match": "match command:\n    case 'go':\n        import go\n    case _:\n        pass\n",
+    "trystar": "try:\n    pass\nexcept* ImportError:\n    import fallback\n",
+    "syntax_error": "import os\nprint 'hello'\n",
+    "py312_fstring": "x = f\"{d[\"key\"]}\"\nimport after\n",
+    "type_params": "def f[T](x: T) -> T:\n    import inner\n    return x\ntype Alias = int\n",
+    "empty": "",
+    "comments_only": "# import nothing\n# jobdeps: ignore[JD101]\n",
+    "suppressions": "import missing  # jobdeps: ignore[JD101, JD102]\nimport other  # jobdeps: ignore\n",
+    "continuations": "import a, \\\n    b\nfrom c import (\n    d,  # a comment\n    e,\n)\n",
+    "tabs_and_blank_bodies": "if True:\n\tx = 1\n\n\tif y:\n\t\timport z\n",
+    "else_with_comment": "try:\n    import a\n# note\nexcept ImportError:  # fall back\n    pass\n"
+    "else :\n    pass\n",
+    "unicode": "ПУТЬ = 'данные/файл.csv'\nimport os; é = os.path.join('ü', 'x.txt')\n",
+    "class_body_import": "class A:\n    import inner_mod\n    x = 'cfg/a.yaml'\n",
+    "if_test_dynamic": "if importlib.util.find_spec('x') and __import__('y'):\n    pass\n",
+    "deep_else_if": "if a:\n    pass\nelse:\n    if b:\n        import c\n",
+    "site": "import site\nfrom site import addsitedir as add\nadd('vendor')\nsite.addsitedir(HERE)\n",
+    "reassigned_path": (
+        "import sys, os\nP = os.path.dirname(__file__)\nP = 3\nsys.path.insert(0, P)\n"
+    ),
+    "string_glued_docstring": 'def f():\n    "abc" "d/e.txt"\n',
+    "assign_chain": (
+        "import sys\nfrom os.path import dirname, join\nA = dirname(__file__)\nB = join(A, 'x')\n"
+        "C = B\nsys.path.append(C)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_fast_path_matches_reference_on_cases(name: str) -> None:
+    text = CASES[name]
+    assert fast_facts(text) == extract_facts(text)
+
+
+def test_cases_exercise_the_fast_path_not_only_the_fallback() -> None:
+    # Most cases must be planned, not all sent to the full parse.
+    planned = [name for name, text in CASES.items() if plan(text) is not None]
+    assert len(planned) >= len(CASES) - 5
+
+
+def test_skeleton_of_a_long_file_is_small() -> None:
+    body = "".join(f"def f{i}(x):\n    '''Doc {i}.'''\n    return x * {i}\n\n" for i in range(300))
+    text = "import os\n" + body + "if __name__ == '__main__':\n    f1(2)\n"
+    planned = plan(text)
+    assert planned is not None
+    skeleton, line_map = planned
+    assert len(skeleton) <= 4
+    assert line_map[0] == 1
+    assert fast_facts(text) == extract_facts(text)
+
+
+def test_file_with_nothing_to_say_needs_no_libcst_tree() -> None:
+    text = "x = 1\n\ndef f(y):\n    return y + x\n"
+    assert plan(text) == ([], [])
+
+
+def test_suppressions_copy_matches_reference() -> None:
+    text = "a  # jobdeps: ignore\nb  # jobdeps:ignore[X1,  Y2]\nc # jobdeps: ignore[]\n"
+    assert fastpath.find_suppressions(text) == find_suppressions(text)
+
+
+# -- real-world files ----------------------------------------------------------------------
+
+
+def _site_dirs() -> list[Path]:
+    dirs = [Path(sysconfig.get_paths()["purelib"])]
+    system = Path("/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages")
+    if system.is_dir() and system not in dirs:
+        dirs.append(system)
+    return [d for d in dirs if d.is_dir()]
+
+
+def _sample(budget: int) -> list[Path]:
+    files = []
+    for site in _site_dirs():
+        for path in site.rglob("*.py"):
+            try:
+                size = path.stat().st_size
+            except OSError:
+                continue
+            rank = hashlib.sha256(path.relative_to(site).as_posix().encode()).digest()
+            files.append((rank, size, path))
+    files.sort()
+    if budget <= 0:
+        return [p for _, _, p in files]
+    chosen, total = [], 0
+    for _, size, path in files:
+        if size > 150_000:  # the budget buys more files; big ones are covered by the full run
+            continue
+        if total + size > budget:
+            break
+        chosen.append(path)
+        total += size
+    return chosen
+
+
+def _compare(path: str) -> tuple[str, str] | None:
+    source = read_source(Path(path))
+    if not isinstance(source, SourceText):
+        return None
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
+    reference = extract_facts(source.text)
+    fast = fast_facts(source.text)
+    if fast != reference:
+        return path, f"reference {reference}\nfast      {fast}"
+    return None
+
+
+def test_fast_path_matches_reference_on_installed_packages() -> None:
+    budget = int(float(os.environ.get("JOBDEPS_EQUIV_MB", "3")) * 1024 * 1024)
+    files = [str(p) for p in _sample(budget)]
+    assert len(files) > 100, "too few real files to compare"
+    with ProcessPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        diffs = [d for d in pool.map(_compare, files, chunksize=4) if d]
+    assert not diffs, "\n\n".join(f"{p}\n{d}" for p, d in diffs[:5])

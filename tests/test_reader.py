@@ -1,0 +1,203 @@
+"""FactsReader: the contract the walk relies on, the cache, and the pool."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jobdeps.analyzer import pool
+from jobdeps.analyzer.extract import extract_facts
+from jobdeps.analyzer.reader import FactsReader, ReadResult
+
+SOURCE = "import os\nimport yaml\nCONF = 'conf/a.yaml'\nif __name__ == '__main__':\n    main()\n"
+
+
+def _age(path: Path, seconds: int = 10) -> None:
+    """Make a file's mtime old enough for its stat entry to be trusted."""
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - seconds * 10**9))
+
+
+def test_read_gives_reference_facts_and_source(tmp_path: Path) -> None:
+    path = tmp_path / "job.py"
+    path.write_text(SOURCE)
+    with FactsReader(cache=False) as reader:
+        result = reader.read(path)
+        assert result.facts == extract_facts(SOURCE)
+        assert result.problem is None
+        assert result.source == SOURCE
+        assert reader.read(path) is result  # memoised
+
+
+def test_problems_are_results_not_exceptions(tmp_path: Path) -> None:
+    big = tmp_path / "big.py"
+    big.write_text("x = 1\n" * 100)
+    bad = tmp_path / "bad.py"
+    bad.write_bytes(b"x = '\xff'\n")
+    with FactsReader(max_bytes=100, cache=False) as reader:
+        assert reader.read(big).problem.kind == "too-large"
+        assert reader.read(bad).problem.kind == "undecodable"
+        assert reader.read(tmp_path / "missing.py").problem.kind == "unreadable"
+
+
+def test_warm_run_hits_by_stat_and_reads_source_lazily(tmp_path: Path) -> None:
+    path = tmp_path / "job.py"
+    path.write_text(SOURCE)
+    _age(path)
+    cache_dir = tmp_path / "cache"
+    with FactsReader(cache_dir=cache_dir) as cold:
+        expected = cold.read(path)
+        assert cold.stats["parsed"] == 1
+    with FactsReader(cache_dir=cache_dir) as warm:
+        result = warm.read(path)
+        assert warm.stats == {**warm.stats, "parsed": 0, "stat-hits": 1}
+        assert result.facts == expected.facts
+        assert result.source == SOURCE  # read on demand
+
+
+def test_changed_file_is_parsed_again(tmp_path: Path) -> None:
+    path = tmp_path / "job.py"
+    path.write_text(SOURCE)
+    _age(path, 20)
+    cache_dir = tmp_path / "cache"
+    with FactsReader(cache_dir=cache_dir) as cold:
+        cold.read(path)
+    path.write_text(SOURCE + "import requests\n")
+    _age(path)
+    with FactsReader(cache_dir=cache_dir) as warm:
+        result = warm.read(path)
+        assert warm.stats["parsed"] == 1
+        assert "requests" in [i.module for i in result.facts.imports]
+
+
+def test_same_content_elsewhere_hits_by_content(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.py", tmp_path / "b.py"
+    first.write_text(SOURCE)
+    second.write_text(SOURCE)
+    cache_dir = tmp_path / "cache"
+    with FactsReader(cache_dir=cache_dir) as reader:
+        reader.read(first)
+        reader.read(second)
+        assert reader.stats["parsed"] == 1
+        assert reader.stats["content-hits"] == 1
+
+
+def test_cache_dir_comes_from_environment_at_construction(monkeypatch, tmp_path: Path) -> None:
+    path = tmp_path / "job.py"
+    path.write_text(SOURCE)
+    monkeypatch.setenv("JOBDEPS_CACHE_DIR", str(tmp_path / "envcache"))
+    with FactsReader() as reader:
+        reader.read(path)
+    assert list((tmp_path / "envcache").glob("facts-*.sqlite"))
+
+
+@pytest.mark.parametrize("how", ["argument", "environment"])
+def test_cache_can_be_turned_off(monkeypatch, tmp_path: Path, how: str) -> None:
+    path = tmp_path / "job.py"
+    path.write_text(SOURCE)
+    monkeypatch.setenv("JOBDEPS_CACHE_DIR", str(tmp_path / "off"))
+    if how == "environment":
+        monkeypatch.setenv("JOBDEPS_NO_CACHE", "1")
+    with FactsReader(cache=how != "argument") as reader:
+        assert reader.cache is None
+        reader.read(path)
+    assert not (tmp_path / "off").exists()
+
+
+def test_notebook_code_and_cache(tmp_path: Path) -> None:
+    notebook = {
+        "cells": [
+            {"cell_type": "code", "source": ["%pip install torch\n", "import torch\n"]},
+            {"cell_type": "markdown", "source": "import nothing"},
+            {"cell_type": "code", "source": "from pathlib import Path\n"},
+        ]
+    }
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(notebook))
+    cache_dir = tmp_path / "cache"
+    with FactsReader(cache_dir=cache_dir) as reader:
+        first = reader.read(path)
+    with FactsReader(cache_dir=cache_dir) as reader:
+        second = reader.read(path)
+        assert reader.stats["parsed"] == 0
+    assert first.notebook is not None and first.notebook.pip_installs
+    assert first.facts == second.facts == extract_facts(first.notebook.text)
+    assert [i.module for i in second.facts.imports] == ["torch", "pathlib"]
+
+
+def test_prefetch_is_harmless_when_small_or_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "job.py"
+    path.write_text(SOURCE)
+    with FactsReader(cache=False) as reader:
+        reader.prefetch([path, tmp_path / "missing.py"])
+        assert reader._pool is None  # too little work for a pool
+        assert reader.read(path).facts == extract_facts(SOURCE)
+
+
+def test_pool_parses_the_same_facts(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(pool, "MIN_POOL_BYTES", 0)
+    monkeypatch.setattr(pool, "BATCH_BYTES", 200)
+    paths = []
+    for i in range(12):
+        path = tmp_path / f"m{i}.py"
+        path.write_text(SOURCE + f"import mod{i}\n")
+        paths.append(path)
+    (tmp_path / "bad.py").write_bytes(b"\xff\xfe\x00garbage")
+    paths.append(tmp_path / "bad.py")
+    cache_dir = tmp_path / "cache"
+    with FactsReader(cache_dir=cache_dir, jobs=2) as reader:
+        reader.prefetch(paths)
+        assert reader._pool is not None
+        results = [reader.read(p) for p in paths]
+        assert reader.stats["pooled"] == 12
+    for path, result in zip(paths[:-1], results, strict=False):
+        assert result.facts == extract_facts(path.read_text())
+        assert result.source == path.read_text()
+    assert results[-1].problem is not None
+    with FactsReader(cache_dir=cache_dir, jobs=2) as warm:  # the pool filled the cache
+        for path in paths[:-1]:
+            warm.read(path)
+        assert warm.stats["parsed"] == 0
+
+
+def test_jobs_one_never_starts_a_pool(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(pool, "MIN_POOL_BYTES", 0)
+    paths = [tmp_path / f"m{i}.py" for i in range(3)]
+    for path in paths:
+        path.write_text(SOURCE)
+    with FactsReader(cache=False, jobs=1) as reader:
+        reader.prefetch(paths)
+        assert reader._pool is None
+
+
+def test_read_result_keeps_positional_construction() -> None:
+    facts = extract_facts("import os\n")
+    result = ReadResult(facts, None, "import os\n")
+    assert result.source == "import os\n"
+    assert result == ReadResult(facts, None, "import os\n")
+
+
+def test_warm_read_imports_no_parser(tmp_path: Path) -> None:
+    path = tmp_path / "job.py"
+    path.write_text(SOURCE)
+    _age(path)
+    cache_dir = tmp_path / "cache"
+    with FactsReader(cache_dir=cache_dir) as reader:
+        reader.read(path)
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from jobdeps.analyzer.reader import FactsReader\n"
+        f"r = FactsReader(cache_dir=Path({str(cache_dir)!r}))\n"
+        f"assert r.read(Path({str(path)!r})).facts.imports\n"
+        "print(sorted(m for m in ('libcst', 'networkx', 'ast') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert "libcst" not in out and "networkx" not in out

@@ -30,17 +30,44 @@ def import_chain(analysis: Analysis, rel: str) -> str:
     return " -> ".join(step.display() for step in chain)
 
 
+def check_plain_inputs(cfg: JobConfig, analysis: Analysis) -> list[Finding]:
+    """Plain environment: only ``inputs`` are uploaded, so every imported local file must be one."""
+    if cfg.env.python is not None:
+        return []
+    prefix = _prefix(cfg, analysis)
+    shipped = [prefix + item.path for item in cfg.inputs if item.path]
+    entries = set(analysis.entry_files)
+    found: list[Finding] = []
+    for rel, info in analysis.local_files.items():
+        if rel in entries or info.kind == "extension" or any(_covers(p, rel) for p in shipped):
+            continue
+        found.append(
+            finding(
+                "CFG031",
+                f"`{rel}` is imported in the plain environment but is not an input "
+                f"({import_chain(analysis, rel)})",
+                cfg.display_path,
+                cfg.line_of("inputs") or cfg.line_of("cmd"),
+            )
+        )
+    return found
+
+
+def _prefix(cfg: JobConfig, analysis: Analysis) -> str:
+    base = cfg.base_dir.resolve()
+    if base == analysis.root:
+        return ""
+    try:
+        return base.relative_to(analysis.root).as_posix() + "/"
+    except ValueError:
+        return ""
+
+
 def check_manual_mode(cfg: JobConfig, analysis: Analysis) -> list[Finding]:
     python = cfg.env.python
     if python is None or python.type != "manual" or python.local_paths is None:
-        return []
-    base = cfg.base_dir.resolve()
-    prefix = ""
-    if base != analysis.root:
-        try:
-            prefix = base.relative_to(analysis.root).as_posix() + "/"
-        except ValueError:
-            prefix = ""
+        return check_plain_inputs(cfg, analysis)
+    prefix = _prefix(cfg, analysis)
     shipped = [prefix + p for p in python.local_paths]
     entries = set(analysis.entry_files)
     found: list[Finding] = []

@@ -262,8 +262,9 @@ rule(
     "script-not-in-inputs",
     "config",
     E,
-    "A shell script `cmd` runs is not among the inputs, so it is not uploaded.",
-    "Add the script (or its folder) to `inputs`.",
+    "A file the job needs is not among the inputs, so it is not uploaded: a shell script "
+    "`cmd` runs, or (plain environment) a Python file it runs or imports.",
+    "Add the file (or its folder) to `inputs`.",
 )
 rule(
     "CFG032",

@@ -54,8 +54,15 @@ class Job:
     @property
     def target_version(self) -> str | None:
         """The Python version the config asks for (manual mode's ``version``)."""
+        from jobdeps.analyzer.stdlib import normalise_version
+
         python = self.config.env.python if self.config else None
-        return python.version if python is not None else None
+        if python is None or not python.version:
+            return None
+        try:
+            return normalise_version(python.version)
+        except ValueError:
+            return None  # CFG010 says so; analyse for the running Python meanwhile
 
 
 def load_job(
@@ -148,8 +155,9 @@ def analyze_job(
     options.root = job.root
     if options.python_version is None and job.target_version:
         options.python_version = job.target_version
-    if not job.entries:
-        raise UsageError("no entry points found" + (" in the config" if job.config else ""))
+    if not job.entries and job.config is None:
+        raise UsageError("no entry points found")
+    # A config with no usable entry still gets its findings (CFG004, CFG029, CFG030).
     try:
         analysis = analyze(job.entries, options)
     except EntryError as exc:

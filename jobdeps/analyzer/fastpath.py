@@ -34,9 +34,11 @@ from __future__ import annotations
 
 import ast
 import re
+from ast import literal_eval
 from itertools import accumulate
+from typing import NamedTuple
 
-from jobdeps.analyzer.facts import FileFacts
+from jobdeps.analyzer.facts import FileFacts, PathLiteral
 
 # What makes a line worth giving to libcst (a superset of what the collector uses).
 # Plain words, so the regex engine can skip ahead fast; word boundaries are
@@ -285,10 +287,12 @@ def _is_word(text: str, start: int, end: int) -> bool:
     )
 
 
-def _marks(text: str, count: int) -> tuple[list[int], list[int]]:
-    """Prefix sums of marked lines: (needed, consumer) where consumers read path values."""
+def _marks(text: str, count: int) -> tuple[list[int], list[int], list[int]]:
+    """Prefix sums of marked lines: (needed, consumer, path strings); consumers read
+    path values, path strings may hold a path literal."""
     needed = [0] * (count + 2)
     consumer = [0] * (count + 2)
+    paths = [0] * (count + 2)
     line, last = 1, 0
     for match in _KEYWORD_RE.finditer(text):
         start, end = match.span()
@@ -313,7 +317,7 @@ def _marks(text: str, count: int) -> tuple[list[int], list[int]]:
         line += text.count("\n", last, start)
         last = start
         for n in range(line, line + body.count("\n") + 1):
-            needed[n] = 1
+            paths[n] = 1
     line, last = 1, 0
     for match in _FSTRING_RE.finditer(text):
         start = match.start()
@@ -324,7 +328,7 @@ def _marks(text: str, count: int) -> tuple[list[int], list[int]]:
         last = start
         if _may_reuse_quotes(text, match.end(), match.group(1)):
             needed[line] = 1
-    return list(accumulate(needed)), list(accumulate(consumer))
+    return list(accumulate(needed)), list(accumulate(consumer)), list(accumulate(paths))
 
 
 def _is_word_char(char: str) -> bool:
@@ -358,10 +362,59 @@ def _alias_marks(text: str, names: set[str], count: int) -> list[int]:
     return list(accumulate(marks))
 
 
-def plan(text: str) -> tuple[list[str], list[int]] | None:
-    """The skeleton to give libcst: (its lines, the original number of each line;
-    0 for an added ``pass``). None when the file is not valid Python for this
-    interpreter. Raises :class:`FallBack` when the plan cannot be made."""
+class _Plan(NamedTuple):
+    skeleton: list[str]  # the lines to give libcst
+    line_map: list[int]  # the original number of each (0 for an added ``pass``)
+    literals: list[tuple[int, str]]  # (line, value) of strings read without libcst
+
+
+_STRING_TOKEN_RE = re.compile(
+    r"""#[^\n]*|(?P<prefix>[A-Za-z]{0,3})(?P<string>'''(?:[^'\\]|\\[\s\S]|'(?!''))*'''"""
+    r'|"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""'
+    r"""|'(?:[^'\\\n]|\\[\s\S])*'|"(?:[^"\\\n]|\\[\s\S])*")"""
+)
+
+
+def _string_literals(lines: list[str], a: int, b: int) -> list[tuple[int, str]] | None:
+    """``(line, value)`` of the plain string literals in lines ``a..b`` (whole
+    statements) that look like paths, in source order; None when an f-string or
+    anything unusual means libcst must read them."""
+    from jobdeps.analyzer.extract import looks_like_path
+
+    text = "\n".join(lines[a - 1 : b])
+    found = []
+    line, last = a, 0
+    for match in _STRING_TOKEN_RE.finditer(text):
+        token = match.group("string")
+        if token is None:
+            continue  # a comment
+        prefix = match.group("prefix").lower()
+        start = match.start()
+        if (
+            len(prefix) > 2
+            or set(prefix) - {"r", "b", "u"}
+            or (start > 0 and _is_word_char(text[start - 1]))
+        ):
+            return None  # an f-string, or letters glued to a quote (``if"x"``)
+        if "b" in prefix:
+            continue
+        line += text.count("\n", last, start)
+        last = start
+        quote = 3 if token[:3] in ("'''", '"""') else 1
+        body = token[quote:-quote]
+        if "\\" in body and "r" not in prefix:
+            try:
+                body = literal_eval(token)
+            except Exception:
+                return None
+        if _MAYBE_PATH_RE.match(body) and looks_like_path(body):
+            found.append((line, body.removeprefix("./")))
+    return found
+
+
+def plan(text: str) -> _Plan | None:
+    """The skeleton to give libcst, or None when the file is not valid Python for
+    this interpreter. Raises :class:`FallBack` when the plan cannot be made."""
     try:
         tree = compile(text, "<jobdeps>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
@@ -374,7 +427,7 @@ def plan(text: str) -> tuple[list[str], list[int]] | None:
         raise FallBack("too deeply nested") from None
     del tree  # keep the peak low: the skeleton's libcst tree comes next
     count = len(lines)
-    needed, consumer = _marks(text, count)
+    needed, consumer, paths = _marks(text, count)
     extra_needed = extra_consumer = None
     if planner.consumer_aliases:
         extra_consumer = _alias_marks(text, planner.consumer_aliases, count)
@@ -409,12 +462,24 @@ def plan(text: str) -> tuple[list[str], list[int]] | None:
                     unit.needed = changed = True
                     used.update(_WORD_RE.findall("\n".join(lines[unit.a - 1 : unit.b])))
 
+    # Statements that matter only for the path literals they may hold: read their
+    # string tokens directly (data tables are big and cost libcst the most).
+    literals: list[tuple[int, str]] = []
+    for unit in planner.simples:
+        if not unit.needed and marked(paths, unit.a, unit.b):
+            found = _string_literals(lines, unit.a, unit.b)
+            if found is None:
+                unit.needed = True
+            else:
+                literals.extend(found)
+
     out: list[str] = []
     line_map: list[int] = []
 
     def header_marked(clause: _Clause) -> bool:
         return (
-            marked(needed, clause.a, clause.b)
+            marked(paths, clause.a, clause.b)
+            or marked(needed, clause.a, clause.b)
             or marked(extra_needed, clause.a, clause.b)
             or is_consumer(clause.a, clause.b)
         )
@@ -446,7 +511,7 @@ def plan(text: str) -> tuple[list[str], list[int]] | None:
                     line_map.append(0)
 
     emit(units)
-    return out, line_map
+    return _Plan(out, line_map, literals)
 
 
 def fast_facts(text: str) -> FileFacts:
@@ -459,21 +524,24 @@ def fast_facts(text: str) -> FileFacts:
         from jobdeps.analyzer.extract import extract_facts
 
         return extract_facts(text)
-    skeleton, line_map = planned
     suppressions = find_suppressions(text)
-    if not skeleton:
-        return FileFacts(suppressions=suppressions)
+    literals = tuple(PathLiteral(line, value) for line, value in planned.literals)
+    if not planned.skeleton:
+        return FileFacts(path_literals=literals, suppressions=suppressions)
     from jobdeps.analyzer.skeleton import collect_skeleton
 
-    facts = collect_skeleton("\n".join(skeleton) + "\n", line_map)
+    facts = collect_skeleton("\n".join(planned.skeleton) + "\n", planned.line_map)
     if facts is None:  # libcst rejects what the interpreter accepted: let it say why
         from jobdeps.analyzer.extract import extract_facts
 
         return extract_facts(text)
+    # Skeleton and token literals come from disjoint lines, each in source order:
+    # a stable sort by line interleaves them as one walk would.
+    literals = tuple(sorted((*facts.path_literals, *literals), key=lambda p: p.line))
     return FileFacts(
         imports=facts.imports,
         syspath=facts.syspath,
-        path_literals=facts.path_literals,
+        path_literals=literals,
         features=facts.features,
         main_guard_line=facts.main_guard_line,
         suppressions=suppressions,

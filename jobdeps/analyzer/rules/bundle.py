@@ -68,3 +68,11 @@ INCLUDE_MATCHED_NOTHING = rule(
     "An --include pattern (or [tool.jobdeps] include entry) matched no file.",
     "Check the pattern: it is a glob relative to the project root, like 'configs/*.yaml'.",
 )
+DATA_FILE_NOT_SHIPPED = rule(
+    "BND100",
+    "data-file-not-shipped",
+    "bundle",
+    Severity.WARNING,
+    "A string in a reached file names a project file that is neither an input nor bundled.",
+    "Add the file to `inputs` in config.yaml or to `[tool.jobdeps] include`.",
+)

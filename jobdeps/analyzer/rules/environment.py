@@ -19,8 +19,8 @@ GUESSED_DISTRIBUTION = rule(
     "guessed-distribution",
     "environment",
     Severity.WARNING,
-    "Neither jobdeps' table nor pipreqs' knows which distribution provides an import: "
-    "its own name is used.",
+    "A module is installed in site-packages but no distribution's metadata owns it: "
+    "the distribution name is guessed.",
     "Install the package locally so jobdeps reads its owner, or write the requirement "
     "yourself in a requirements file.",
 )

@@ -99,7 +99,8 @@ NEEDS_ROOT_ON_PATH = rule(
     "imports",
     Severity.WARNING,
     "A local import resolves only from the project root, not from the entry's own folder.",
-    "Run with `PYTHONPATH=.` or `python -m`, or install the project; jobdeps ships it anyway.",
+    "Run the entry as a module (`python -m pkg.train`) from the root, or install the project; "
+    "jobdeps ships the module anyway.",
 )
 TARGET_SYNTAX = rule(
     "IMP013",
@@ -124,12 +125,4 @@ NOTEBOOK_PIP = rule(
     Severity.INFO,
     "A notebook installs packages itself with `%pip install` / `!pip install`.",
     "Put those packages in the job's requirements instead.",
-)
-DATA_FILE_NOT_SHIPPED = rule(
-    "BND100",
-    "data-file-not-shipped",
-    "bundle",
-    Severity.WARNING,
-    "A string in a reached file names a project file that is neither an input nor bundled.",
-    "Add the file to `inputs` in config.yaml or to `[tool.jobdeps] include`.",
 )

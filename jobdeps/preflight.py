@@ -118,4 +118,3 @@ def run_checks(
         severity=options.severity,
     )
     return CheckResult(analysis, filtered, options.strict)
-

@@ -56,10 +56,15 @@ def _run(vm: Path, script: str, *args: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_bundle_unpack_and_run(name: str, tmp_path: Path) -> None:
     root = _copy(name, tmp_path)
-    result, verified = _bundle(root, CASES[name], verify=True)
+    _result, verified = _bundle(root, CASES[name], verify=True)
     assert verified == []
     out = root / ".jobdeps"
-    assert {p.name for p in out.iterdir()} >= {"local", "local.zip", "requirements.txt", "manifest.json"}
+    assert {p.name for p in out.iterdir()} >= {
+        "local",
+        "local.zip",
+        "requirements.txt",
+        "manifest.json",
+    }
     vm = tmp_path / "vm"
     vm.mkdir()
     names = unpack_like_platform(out / "local.zip", vm)
@@ -70,7 +75,10 @@ def test_bundle_unpack_and_run(name: str, tmp_path: Path) -> None:
         assert proc.stdout.startswith("OK"), proc.stdout
     manifest = json.loads((out / "manifest.json").read_text())
     assert [f["path"] for f in manifest["files"]] == names
-    assert manifest["archive"]["sha256"] == hashlib.sha256((out / "local.zip").read_bytes()).hexdigest()
+    assert (
+        manifest["archive"]["sha256"]
+        == hashlib.sha256((out / "local.zip").read_bytes()).hexdigest()
+    )
     req_sha = hashlib.sha256((out / "requirements.txt").read_bytes()).hexdigest()
     assert manifest["requirements"]["sha256"] == req_sha
     for item in manifest["files"]:
@@ -88,7 +96,7 @@ def test_srclayout_pins_what_it_imports(tmp_path: Path) -> None:
 def test_root_paths_config_manual_mode_layout(tmp_path: Path) -> None:
     """The manual config ships `local-paths` that the platform unpacks into the job's layout."""
     root = _copy("rootpaths", tmp_path)
-    result, _ = _bundle(root, config=root / "config.yaml")
+    _result, _ = _bundle(root, config=root / "config.yaml")
     manual_text = (root / ".jobdeps" / "config.manual.yaml").read_text()
     manual = yaml.safe_load(manual_text)
     python = manual["env"]["python"]
@@ -187,7 +195,11 @@ def test_huge_sparse_file_is_refused(tmp_path: Path) -> None:
 def test_failed_write_keeps_the_previous_bundle(tmp_path: Path, monkeypatch) -> None:
     root = _copy("flat", tmp_path)
     _bundle(root, ["main.py"])
-    before = {p.relative_to(root).as_posix(): p.read_bytes() for p in (root / ".jobdeps").rglob("*") if p.is_file()}
+    before = {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in (root / ".jobdeps").rglob("*")
+        if p.is_file()
+    }
     (root / "helpers.py").write_text("def double(x):\n    return x + x\n")
 
     def broken_zip(dest, files):
@@ -197,7 +209,11 @@ def test_failed_write_keeps_the_previous_bundle(tmp_path: Path, monkeypatch) -> 
     monkeypatch.setattr(bundle_module, "write_zip", broken_zip)
     with pytest.raises(OSError, match="disk full"):
         _bundle(root, ["main.py"])
-    after = {p.relative_to(root).as_posix(): p.read_bytes() for p in (root / ".jobdeps").rglob("*") if p.is_file()}
+    after = {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in (root / ".jobdeps").rglob("*")
+        if p.is_file()
+    }
     assert after == before
     assert [p.name for p in root.iterdir() if p.name.startswith(".jobdeps.")] == []
 

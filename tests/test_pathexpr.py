@@ -17,25 +17,46 @@ def _edit(code: str):
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
-        ("import os, sys\nsys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))\n",
-         ("insert", "file", ".")),
-        ("import os, sys\nsys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))\n",
-         ("insert", "file", "..")),
-        ("import sys\nfrom pathlib import Path\nsys.path.append(str(Path(__file__).resolve().parents[1]))\n",
-         ("append", "file", "..")),
-        ("import sys\nfrom pathlib import Path\nROOT = Path(__file__).parent.parent\n"
-         "sys.path.insert(0, str(ROOT / 'src'))\n", ("insert", "file", "../src")),
-        ("import sys, os.path as osp\nHERE = osp.dirname(osp.realpath(__file__))\n"
-         "sys.path.insert(0, osp.join(HERE, 'lib', 'x'))\n", ("insert", "file", "lib/x")),
+        (
+            "import os, sys\nsys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))\n",
+            ("insert", "file", "."),
+        ),
+        (
+            "import os, sys\nsys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))\n",
+            ("insert", "file", ".."),
+        ),
+        (
+            "import sys\nfrom pathlib import Path\n"
+            "sys.path.append(str(Path(__file__).resolve().parents[1]))\n",
+            ("append", "file", ".."),
+        ),
+        (
+            "import sys\nfrom pathlib import Path\nROOT = Path(__file__).parent.parent\n"
+            "sys.path.insert(0, str(ROOT / 'src'))\n",
+            ("insert", "file", "../src"),
+        ),
+        (
+            "import sys, os.path as osp\nHERE = osp.dirname(osp.realpath(__file__))\n"
+            "sys.path.insert(0, osp.join(HERE, 'lib', 'x'))\n",
+            ("insert", "file", "lib/x"),
+        ),
         ("import sys, os\nsys.path.append(os.getcwd())\n", ("append", "cwd", ".")),
         ("import sys\nsys.path.append('..')\n", ("append", "cwd", "..")),
         ("import sys\nsys.path.insert(0, '/opt/code')\n", ("insert", "abs", "/opt/code")),
-        ("import sys\nfrom pathlib import Path\nR = Path(__file__).parent\n"
-         "sys.path.insert(0, f'{R}/third_party')\n", ("insert", "file", "third_party")),
-        ("import sys, os\nsys.path.insert(0, os.path.dirname(__file__) + '/../common')\n",
-         ("insert", "file", "../common")),
-        ("import sys\nfrom os.path import dirname, abspath\n"
-         "sys.path.insert(0, dirname(dirname(abspath(__file__))))\n", ("insert", "file", "..")),
+        (
+            "import sys\nfrom pathlib import Path\nR = Path(__file__).parent\n"
+            "sys.path.insert(0, f'{R}/third_party')\n",
+            ("insert", "file", "third_party"),
+        ),
+        (
+            "import sys, os\nsys.path.insert(0, os.path.dirname(__file__) + '/../common')\n",
+            ("insert", "file", "../common"),
+        ),
+        (
+            "import sys\nfrom os.path import dirname, abspath\n"
+            "sys.path.insert(0, dirname(dirname(abspath(__file__))))\n",
+            ("insert", "file", ".."),
+        ),
     ],
 )
 def test_idioms(code: str, expected: tuple) -> None:
@@ -44,7 +65,11 @@ def test_idioms(code: str, expected: tuple) -> None:
 
 def test_list_forms() -> None:
     facts = extract_facts("import sys\nsys.path = ['a', 'b'] + sys.path\nsys.path += ['c']\n")
-    assert [(e.op, e.path) for e in facts.syspath] == [("assign", "a"), ("assign", "b"), ("extend", "c")]
+    assert [(e.op, e.path) for e in facts.syspath] == [
+        ("assign", "a"),
+        ("assign", "b"),
+        ("extend", "c"),
+    ]
 
 
 @pytest.mark.parametrize(

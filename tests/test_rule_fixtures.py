@@ -29,7 +29,11 @@ def _uncovered() -> dict[str, str]:
     out: dict[str, str] = {}
     if readme.is_file():
         for line in readme.read_text().splitlines():
-            if line.startswith("| ") and not line.startswith("| code") and not line.startswith("|--"):
+            if (
+                line.startswith("| ")
+                and not line.startswith("| code")
+                and not line.startswith("|--")
+            ):
                 cells = [c.strip() for c in line.strip("|").split("|")]
                 if len(cells) >= 2 and cells[0].strip("`"):
                     out[cells[0].strip("`")] = cells[1]
@@ -57,9 +61,7 @@ def _run(case: Path) -> list[dict]:
 def test_rule_case(case: Path) -> None:
     code = case.parent.name
     findings = _run(case)
-    got = sorted(
-        (f["path"], f["line"]) for f in findings if f["code"] == code
-    )
+    got = sorted((f["path"], f["line"]) for f in findings if f["code"] == code)
     if case.name == "fail":
         expected = json.loads((case / "expected.json").read_text())
         want = sorted((e["path"], e["line"]) for e in expected if e["code"] == code)
@@ -74,6 +76,8 @@ def test_every_rule_has_a_fixture_pair_or_a_reason() -> None:
     clean = {p.parent.name for p in _cases() if p.name == "clean"}
     excused = _uncovered()
     missing = [
-        r.code for r in all_rules() if r.code not in excused and not (r.code in have and r.code in clean)
+        r.code
+        for r in all_rules()
+        if r.code not in excused and not (r.code in have and r.code in clean)
     ]
     assert missing == [], f"rules without fail/clean fixtures: {missing}"

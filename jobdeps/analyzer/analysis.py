@@ -31,7 +31,6 @@ from jobdeps.analyzer.resolver import (
     PathEntry,
     Resolution,
     Resolver,
-    find_in_dir,
 )
 from jobdeps.analyzer.sources import DEFAULT_MAX_BYTES
 from jobdeps.analyzer.stdlib import BACKPORTS, normalise_version, running_version
@@ -193,6 +192,10 @@ class Analysis:
         }
 
 
+def _why_loose(fact: ImportFact) -> str:
+    return "type-checking only" if fact.type_checking else "optional"
+
+
 def _location_key(location: str) -> tuple[str, int]:
     path, _, line = location.rpartition(":")
     return (path, int(line) if line.isdigit() else 0)
@@ -223,7 +226,9 @@ class _Walker:
         self.root = analysis_root
         self.options = options
         self.version = (
-            normalise_version(options.python_version) if options.python_version else running_version()
+            normalise_version(options.python_version)
+            if options.python_version
+            else running_version()
         )
         self.env = env
         self.reader = options.reader or FactsReader(
@@ -339,7 +344,9 @@ class _Walker:
             assert isinstance(item, ImportFact)
             for module, mkind in self._import(top, item, search):
                 if mkind == "run-path":
-                    child = self._enter(module.path, top.name, top.package, None, "run-path", search)
+                    child = self._enter(
+                        module.path, top.name, top.package, None, "run-path", search
+                    )
                 else:
                     if module.kind == "extension":
                         self.walk_module(module, search)
@@ -475,7 +482,10 @@ class _Walker:
         folder = Path(os.path.normpath(base / edit.path))
         shown = relpath(folder, self.root)
         self.report(
-            "IMP008", f"sys.path.{edit.op} adds `{shown}` (from `{edit.expr}`)", frame.rel, edit.line
+            "IMP008",
+            f"sys.path.{edit.op} adds `{shown}` (from `{edit.expr}`)",
+            frame.rel,
+            edit.line,
         )
         if folder in search:
             return
@@ -539,15 +549,14 @@ class _Walker:
             return []
         names = tuple(n for n in fact.names if n != "*") if fact.kind == "from" else ()
         resolution = self.resolver.resolve(name, search, names)
-        if fact.kind == "from" and resolution.kind == "dist" and names:
-            if resolution.hit is not None and (resolution.hit.is_namespace or resolution.dist is None):
-                # `from google.cloud import storage`: the distribution is the submodule's
-                deeper = [self.resolver.resolve(f"{name}.{n}", search) for n in names]
-                owned = [d for d in deeper if d.kind == "dist" and d.dist is not None]
-                if owned:
-                    for item in owned:
-                        self._record(frame, fact, item.name, item)
-                    return []
+        if self._namespace_dist(fact, resolution, names):
+            # `from google.cloud import storage`: the distribution is the submodule's
+            deeper = [self.resolver.resolve(f"{name}.{n}", search) for n in names]
+            owned = [d for d in deeper if d.kind == "dist" and d.dist is not None]
+            if owned:
+                for item in owned:
+                    self._record(frame, fact, item.name, item)
+                return []
         executed = self._record(frame, fact, name, resolution)
         if fact.kind == "from" and resolution.kind == "local" and resolution.modules:
             parent = resolution.modules[-1]
@@ -561,6 +570,14 @@ class _Walker:
         if fact.type_checking:
             return []  # never executed at run time
         return [(m, "module") for m in executed]
+
+    @staticmethod
+    def _namespace_dist(fact: ImportFact, resolution: Resolution, names: tuple[str, ...]) -> bool:
+        """A from-import of a site-packages namespace (or of a module no distribution owns)."""
+        if fact.kind != "from" or resolution.kind != "dist" or not names:
+            return False
+        hit = resolution.hit
+        return hit is not None and (hit.is_namespace or resolution.dist is None)
 
     def _record(
         self, frame: _Frame, fact: ImportFact, name: str, resolution: Resolution
@@ -698,13 +715,15 @@ class _Walker:
     ) -> None:
         top = name.split(".")[0]
         guess, source = distribution_for_import(name)
-        self._unresolved(frame, fact, name, f"not found in the target environment ({source}: {guess})")
+        self._unresolved(
+            frame, fact, name, f"not found in the target environment ({source}: {guess})"
+        )
         if fact.optional or fact.type_checking:
             # Optional imports go in the requirements only when installed.
             self.report(
                 "IMP001",
-                f"`{name}` resolves nowhere ({'type-checking only' if fact.type_checking else 'optional'}"
-                f" here); if it is needed at run time, install `{guess}`",
+                f"`{name}` resolves nowhere ({_why_loose(fact)} here); "
+                f"if it is needed at run time, install `{guess}`",
                 frame.rel,
                 fact.line,
                 fact.col + 1,

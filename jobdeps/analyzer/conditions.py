@@ -95,7 +95,7 @@ class _Target:
             return None if inner is None else not inner
         if isinstance(node, ast.Compare):
             left = self.value(node.left)
-            for op, right_node in zip(node.ops, node.comparators):
+            for op, right_node in zip(node.ops, node.comparators, strict=False):
                 right = self.value(right_node)
                 compare = _COMPARE.get(type(op))
                 if left is _UNKNOWN or right is _UNKNOWN or compare is None:
@@ -107,11 +107,15 @@ class _Target:
                     return None
                 left = right
             return True
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr == "startswith" and len(node.args) == 1:
-                subject, prefix = self.value(node.func.value), self.value(node.args[0])
-                if isinstance(subject, str) and isinstance(prefix, (str, tuple)):
-                    return subject.startswith(prefix)
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "startswith"
+            and len(node.args) == 1
+        ):
+            subject, prefix = self.value(node.func.value), self.value(node.args[0])
+            if isinstance(subject, str) and isinstance(prefix, (str, tuple)):
+                return subject.startswith(prefix)
         return None
 
 

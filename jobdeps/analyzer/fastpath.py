@@ -46,7 +46,8 @@ from jobdeps.analyzer.facts import FileFacts, PathLiteral
 _KEYWORD_RE = re.compile(
     r"import|exec|runpy|run_path|run_module|__name__|TYPE_CHECKING|sys|addsitedir"
     # '/' then a string, maybe across brackets, continuations and comments: Path / "x"
-    r"""|(?P<slash>/(?:[ \t\f\n(]|\\\n|#[^\n]*)*[rRuUbBfF]{0,2}["'])"""
+    # (after a name, ')' or ']': what can end a path expression)
+    r"""|(?P<slash>(?<=[\w)\]])(?:[ \t\f\n]|\\\n)*/(?:[ \t\f\n(]|\\\n|#[^\n]*)*[rRuUbBfF]{0,2}["'])"""
 )
 _BOUNDED = {"sys", "exec"}  # too common inside other words to take without \b
 _CONSUMERS = {"sys", "addsitedir"}
@@ -366,6 +367,7 @@ class _Plan(NamedTuple):
     skeleton: list[str]  # the lines to give libcst
     line_map: list[int]  # the original number of each (0 for an added ``pass``)
     literals: list[tuple[int, str]]  # (line, value) of strings read without libcst
+    starts: list[int]  # the skeleton line of each top-level statement
 
 
 _STRING_TOKEN_RE = re.compile(
@@ -493,10 +495,14 @@ def plan(text: str) -> _Plan | None:
             or any(wanted(u) for c in unit.clauses for u in c.body)
         )
 
-    def emit(units: list) -> None:
+    starts: list[int] = []  # the skeleton line where each top-level statement starts
+
+    def emit(units: list, top: bool = False) -> None:
         for unit in units:
             if not wanted(unit):
                 continue
+            if top:
+                starts.append(len(out) + 1)
             if isinstance(unit, _Simple):
                 out.extend(lines[unit.a - 1 : unit.b])
                 line_map.extend(range(unit.a, unit.b + 1))
@@ -510,8 +516,8 @@ def plan(text: str) -> _Plan | None:
                     out.append(clause.indent + "pass")
                     line_map.append(0)
 
-    emit(units)
-    return _Plan(out, line_map, literals)
+    emit(units, top=True)
+    return _Plan(out, line_map, literals, starts)
 
 
 def fast_facts(text: str) -> FileFacts:
@@ -530,7 +536,9 @@ def fast_facts(text: str) -> FileFacts:
         return FileFacts(path_literals=literals, suppressions=suppressions)
     from jobdeps.analyzer.skeleton import collect_skeleton
 
-    facts = collect_skeleton("\n".join(planned.skeleton) + "\n", planned.line_map)
+    facts = collect_skeleton(
+        "\n".join(planned.skeleton) + "\n", planned.line_map, planned.starts
+    )
     if facts is None:  # libcst rejects what the interpreter accepted: let it say why
         from jobdeps.analyzer.extract import extract_facts
 

@@ -50,9 +50,8 @@ def _line_of(text: str, key: str) -> int | None:
             in_table = stripped.replace(" ", "") in ("[tool.jobdeps]",) or stripped.startswith(
                 "[tool.jobdeps."
             )
-            if stripped.startswith("[tool.jobdeps."):
-                if key in stripped:
-                    return number
+            if stripped.startswith("[tool.jobdeps.") and key in stripped:
+                return number
             continue
         if in_table and re.match(rf"^\s*\"?{re.escape(key)}\"?\s*=", line):
             return number
@@ -85,7 +84,9 @@ def load_settings(root: Path) -> tuple[ProjectSettings, list[Finding]]:
         return settings, [finding("CFG040", "[tool.jobdeps] must be a table", shown)]
 
     def bad(key: str, message: str) -> None:
-        findings.append(finding("CFG040", f"[tool.jobdeps] {key}: {message}", shown, _line_of(text, key)))
+        findings.append(
+            finding("CFG040", f"[tool.jobdeps] {key}: {message}", shown, _line_of(text, key))
+        )
 
     for key, value in table.items():
         if key not in KNOWN_KEYS:
@@ -93,7 +94,10 @@ def load_settings(root: Path) -> tuple[ProjectSettings, list[Finding]]:
             hint = f"; did you mean `{close[0]}`?" if close else ""
             findings.append(
                 finding(
-                    "CFG039", f"[tool.jobdeps] has an unknown key `{key}`{hint}", shown, _line_of(text, key)
+                    "CFG039",
+                    f"[tool.jobdeps] has an unknown key `{key}`{hint}",
+                    shown,
+                    _line_of(text, key),
                 )
             )
             continue
@@ -116,7 +120,7 @@ def _apply(settings: ProjectSettings, key: str, value: Any, bad) -> None:
             bad(key, str(exc))
     elif key == "severity":
         if not isinstance(value, dict):
-            bad(key, "must be a table of CODE = \"error\" | \"warning\" | \"info\"")
+            bad(key, 'must be a table of CODE = "error" | "warning" | "info"')
             return
         for code, level in value.items():
             try:
@@ -125,7 +129,7 @@ def _apply(settings: ProjectSettings, key: str, value: Any, bad) -> None:
                 bad(key, f"{code} = {level!r} is not error, warning or info")
     elif key == "dialect":
         if value not in ("pip", "datasphere"):
-            bad(key, "must be \"pip\" or \"datasphere\"")
+            bad(key, 'must be "pip" or "datasphere"')
         else:
             settings.dialect = value
     elif key == "strict":

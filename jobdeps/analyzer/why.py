@@ -1,7 +1,8 @@
-"""``jobdeps why NAME``: the shortest import chain from an entry to a module, file or distribution."""
+"""``jobdeps why NAME``: the shortest import chain from an entry to a module, file or dist."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from packaging.utils import canonicalize_name
@@ -40,9 +41,9 @@ def find_targets(analysis: Analysis, name: str) -> list[str]:
     if not wanted:
         # a module name imported from a distribution: `google.cloud.storage`, `yaml`
         for (_source, target), imports in analysis.edges.items():
-            if any(module == name or module.startswith(name + ".") for _l, module, _f in imports):
-                if target not in wanted:
-                    wanted.append(target)
+            used = any(m == name or m.startswith(name + ".") for _l, m, _f in imports)
+            if used and target not in wanted:
+                wanted.append(target)
     return sorted(wanted)
 
 
@@ -65,7 +66,7 @@ def shortest_chain(analysis: Analysis, target: str) -> list[Step]:
     if best is None:
         return []
     steps = []
-    for source, dest in zip(best, best[1:]):
+    for source, dest in itertools.pairwise(best):
         line, module, _fact = graph.edges[source, dest]["imports"][0]
         steps.append(Step(source.removeprefix("file:"), line, module, dest))
     return steps

@@ -144,15 +144,19 @@ def write_bundle(
                 )
             except ManualConfigError as exc:
                 findings.append(
-                    finding("CFG011", f"cannot write config.manual.yaml: {exc}", config.display_path)
+                    finding(
+                        "CFG011", f"cannot write config.manual.yaml: {exc}", config.display_path
+                    )
                 )
             else:
                 header = (
-                    "# Written by jobdeps: env.python in manual mode, so the platform ships exactly\n"
-                    "# what jobdeps found. Paths are relative to the job folder (where config.yaml\n"
-                    "# is): copy this file there to submit it.\n"
+                    "# Written by jobdeps: env.python in manual mode, so the platform ships\n"
+                    "# exactly what jobdeps found. Paths are relative to the job folder (where\n"
+                    "# config.yaml is): copy this file there to submit it.\n"
                 )
-                (tmp / "config.manual.yaml").write_text(header + text, encoding="utf-8", newline="\n")
+                (tmp / "config.manual.yaml").write_text(
+                    header + text, encoding="utf-8", newline="\n"
+                )
     return BundleResult(outdir, plan, requirements, archive_sha, manifest, local_paths, findings)
 
 

@@ -108,7 +108,11 @@ def plan_bundle(
                 where = placement(root, path)
                 if where is not Placement.INSIDE:
                     plan.findings.append(
-                        finding("BND006", f"`{rel}` is a symlink to a file outside the project root", rel)
+                        finding(
+                            "BND006",
+                            f"`{rel}` is a symlink to a file outside the project root",
+                            rel,
+                        )
                     )
                     continue
                 chosen.setdefault(rel, path)

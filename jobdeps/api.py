@@ -42,6 +42,14 @@ class UsageError(ValueError):
     """Bad input from the user (missing file, no entry): one clear line, exit 2."""
 
 
+class ConfigUnusable(UsageError):
+    """The config cannot be read at all (CFG001-CFG003); ``findings`` say why."""
+
+    def __init__(self, message: str, findings: list[Finding]) -> None:
+        super().__init__(message)
+        self.findings = findings
+
+
 @dataclass
 class Job:
     """What to analyse: the project root, its entries, and the config if there is one."""
@@ -105,7 +113,9 @@ def load_job(
         if job_config is None:
             bad = next((f for f in config_findings if f.severity.value == "error"), None)
             where = bad.location() if bad else str(config)
-            raise UsageError(f"{where}: {bad.message if bad else 'unusable config'}")
+            raise ConfigUnusable(
+                f"{where}: {bad.message if bad else 'unusable config'}", config_findings
+            )
         discovered, discovery_findings = discover_entries(job_config)
         findings.extend(discovery_findings)
         base = job_config.base_dir.resolve()

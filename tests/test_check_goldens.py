@@ -100,15 +100,7 @@ def test_golden_job_reports_each_kind_of_finding(monkeypatch: pytest.MonkeyPatch
     } <= found
 
 
-_ABSOLUTE_PATH_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="bug: the SARIF run's originalUriBaseIds.%SRCROOT%.uri is the absolute project path",
-)
-
-
-@pytest.mark.parametrize(
-    "fmt", [pytest.param(f, marks=_ABSOLUTE_PATH_BUG) if f == "sarif" else f for f in FORMATS]
-)
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_output_holds_no_absolute_path(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
     _, out = _check(fmt, monkeypatch)
     leaked = [form for form in _absolute_forms() if form in out]

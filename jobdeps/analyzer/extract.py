@@ -167,7 +167,8 @@ class _Collector(cst.CSTVisitor):
         self.features.append(SyntaxFeature(self.pos(node)[0], "match statement", (3, 10)))
 
     def visit_TryStar(self, node: cst.TryStar) -> bool:
-        self.features.append(SyntaxFeature(self.pos(node)[0], "except*", (3, 11)))
+        where = node.handlers[0] if node.handlers else node  # the `except*` line
+        self.features.append(SyntaxFeature(self.pos(where)[0], "except*", (3, 11)))
         self._visit_try(node)
         return False
 

@@ -44,13 +44,14 @@ from jobdeps.analyzer.facts import FileFacts, PathLiteral
 # Plain words, so the regex engine can skip ahead fast; word boundaries are
 # checked in Python on the (few) hits.
 _KEYWORD_RE = re.compile(
-    r"import|exec|runpy|run_path|run_module|__name__|TYPE_CHECKING|sys|addsitedir"
+    r"import|exec|runpy|run_path|run_module|__name__|TYPE_CHECKING|addsitedir"
+    r"|(?P<syspath>sys(?:\s|\\\n)*\.(?:\s|\\\n)*path)"
     # '/' then a string, maybe across brackets, continuations and comments: Path / "x"
     # (after a name, ')' or ']': what can end a path expression)
     r"""|(?P<slash>(?<=[\w)\]])(?:[ \t\f\n]|\\\n)*/(?:[ \t\f\n(]|\\\n|#[^\n]*)*[rRuUbBfF]{0,2}["'])"""
 )
-_BOUNDED = {"sys", "exec"}  # too common inside other words to take without \b
-_CONSUMERS = {"sys", "addsitedir"}
+_BOUNDED = {"exec"}  # too common inside other words to take without \b
+_CONSUMERS = {"addsitedir"}
 # An opening quote and what follows while it could be a path once unescaped. The
 # closing quote is not consumed, so it is tried as an opening one too: a false
 # match cannot hide a real string behind it.
@@ -281,6 +282,54 @@ class _Planner:
         raise FallBack(f"no {keyword} line")
 
 
+def _keyword_kind(text: str, match: re.Match[str]) -> str | None:
+    """``needed``, ``consumer`` (reads path values), or None for a false hit."""
+    start, end = match.span()
+    word = match.group(0)
+    group = match.lastgroup
+    if group == "syspath":
+        if not _is_word(text, start, start + 3) or not _is_word(text, end - 4, end):
+            return None
+        return "consumer"
+    if group == "slash" or word in _CONSUMERS:
+        return "consumer"
+    if word in _BOUNDED and not _is_word(text, start, end):
+        return None
+    return "needed"
+
+
+def _code_only(text: str) -> str | None:
+    """``text`` (whole statements) with strings emptied and comments removed, or
+    None when it holds an f-string (code inside a string) or anything unusual."""
+    parts = []
+    last = 0
+    for match in _STRING_TOKEN_RE.finditer(text):
+        start = match.start()
+        if match.group("string") is not None:
+            prefix = match.group("prefix").lower()
+            if (
+                len(prefix) > 2
+                or set(prefix) - {"r", "b", "u"}
+                or (start > 0 and _is_word_char(text[start - 1]))
+            ):
+                return None
+            parts.append(text[last:start])
+            parts.append('""')
+        else:
+            parts.append(text[last:start])
+        last = match.end()
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def _refined_kinds(code: str, aliases: re.Pattern[str] | None, consumers: set[str]) -> set[str]:
+    kinds = {kind for m in _KEYWORD_RE.finditer(code) if (kind := _keyword_kind(code, m))}
+    if aliases is not None:
+        for match in aliases.finditer(code):
+            kinds.add("consumer" if match.group(0) in consumers else "needed")
+    return kinds
+
+
 def _is_word(text: str, start: int, end: int) -> bool:
     return not (
         (start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"))
@@ -296,19 +345,16 @@ def _marks(text: str, count: int) -> tuple[list[int], list[int], list[int]]:
     paths = [0] * (count + 2)
     line, last = 1, 0
     for match in _KEYWORD_RE.finditer(text):
-        start, end = match.span()
-        word = match.group(0)
-        if word in _BOUNDED and not _is_word(text, start, end):
+        kind = _keyword_kind(text, match)
+        if kind is None:
             continue
+        start = match.start()
         line += text.count("\n", last, start)
         last = start
-        if match.lastgroup == "slash":
-            for n in range(line, line + word.count("\n") + 1):
-                needed[n] = consumer[n] = 1
-        else:
-            needed[line] = 1
-            if word in _CONSUMERS:
-                consumer[line] = 1
+        for n in range(line, line + match.group(0).count("\n") + 1):
+            needed[n] = 1
+            if kind == "consumer":
+                consumer[n] = 1
     line, last = 1, 0
     for match in _PATH_STRING_RE.finditer(text):
         body = match.group(1)
@@ -352,9 +398,13 @@ def _may_reuse_quotes(text: str, pos: int, quote: str) -> bool:
     return body.count("{") > body.count("}")
 
 
+def _word_alternation(names: set[str]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(names)) + r")\b")
+
+
 def _alias_marks(text: str, names: set[str], count: int) -> list[int]:
     marks = [0] * (count + 2)
-    pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(names)) + r")\b")
+    pattern = _word_alternation(names)
     line, last = 1, 0
     for match in pattern.finditer(text):
         line += text.count("\n", last, match.start())
@@ -442,18 +492,28 @@ def plan(text: str) -> _Plan | None:
     def is_consumer(a: int, b: int) -> bool:
         return marked(consumer, a, b) or marked(extra_consumer, a, b)
 
+    aliases = planner.consumer_aliases | planner.other_aliases
+    alias_re = _word_alternation(aliases) if aliases else None
+    consumers: list[_Simple | _Clause] = [c for c in planner.headers if is_consumer(c.a, c.b)]
+    for unit in planner.simples:
+        if unit.needed:  # forced
+            continue
+        is_needed = marked(needed, unit.a, unit.b) or marked(extra_needed, unit.a, unit.b)
+        reads = is_consumer(unit.a, unit.b)
+        if (is_needed or reads) and unit.b > unit.a:
+            # A marked multi-line statement is often a data table whose strings merely
+            # mention ``import`` or ``sys.path``: look again at its code alone.
+            code = _code_only("\n".join(lines[unit.a - 1 : unit.b]))
+            if code is not None:
+                kinds = _refined_kinds(code, alias_re, planner.consumer_aliases)
+                is_needed, reads = "needed" in kinds, "consumer" in kinds
+        unit.needed = is_needed or reads
+        if reads:
+            consumers.append(unit)
     # Names a kept sys.path edit or path expression may read.
     used: set[str] = set()
-    for unit in (*planner.simples, *planner.headers):
-        if is_consumer(unit.a, unit.b):
-            used.update(_WORD_RE.findall("\n".join(lines[unit.a - 1 : unit.b])))
-    for unit in planner.simples:
-        if not unit.needed:
-            unit.needed = (
-                marked(needed, unit.a, unit.b)
-                or marked(extra_needed, unit.a, unit.b)
-                or is_consumer(unit.a, unit.b)
-            )
+    for unit in consumers:
+        used.update(_WORD_RE.findall("\n".join(lines[unit.a - 1 : unit.b])))
     if used:
         # Assignments to those names (binding or unbinding a path value), to a fixed point.
         changed = True

@@ -78,8 +78,8 @@ def plan_bundle(
             plan.findings.append(
                 finding(
                     "BND005",
-                    f"`{rel}` is reached by the job's imports but lives outside the project root "
-                    f"{root}: it cannot be shipped",
+                    f"`{rel}` is reached by the job's imports but lives outside the project "
+                    "root: it cannot be shipped",
                     rel,
                 )
             )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from jobdeps import __version__
 from jobdeps.cli.options import (
+    EXIT_FINDINGS,
     ConfigOpt,
     Entries,
     Modules,
@@ -64,7 +66,7 @@ def check(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Run every rule before the job is submitted: exit 0 clean, 1 errors, 2 bad input."""
-    from jobdeps.api import UsageError, check_job, load_job
+    from jobdeps.api import ConfigUnusable, UsageError, check_job, load_job
     from jobdeps.cli.reporters import FORMATS, CheckReport, get_reporter
     from jobdeps.preflight import CheckOptions
 
@@ -82,9 +84,16 @@ def check(
         allow=allow or [],
         transitive=transitive,
     )
+    reporter = get_reporter(fmt, color=sys.stdout.isatty() if fmt == "text" else False)
     try:
         job = load_job(entries or (), module or (), config, root)
         result = check_job(job, options, check_options)
+    except ConfigUnusable as exc:
+        # An unreadable config is a finding (CFG001-CFG003) in every format CI reads.
+        where = Path(config).resolve().parent if config else Path.cwd()
+        report = CheckReport(exc.findings, __version__, where)
+        sys.stdout.write(reporter.render(report))
+        raise typer.Exit(EXIT_FINDINGS) from None
     except UsageError as exc:
         raise fail(str(exc)) from None
     analysis = result.analysis
@@ -97,7 +106,6 @@ def check(
         entries=[e.to_dict() for e in analysis.entries],
         extra={"analysis": summary} if fmt == "json" else {},
     )
-    reporter = get_reporter(fmt, color=sys.stdout.isatty() if fmt == "text" else False)
     sys.stdout.write(reporter.render(report))
     raise typer.Exit(result.exit_code)
 

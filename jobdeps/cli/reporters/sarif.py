@@ -3,17 +3,16 @@
 One run; the driver lists the rules the findings use (from the rule registry,
 or a bare descriptor for a code the registry does not know), and every result
 points at its rule by id and index. File locations are relative to
-``%SRCROOT%``, which ``originalUriBaseIds`` binds to the project root. The
-document is built in a fixed order from the report alone, so the same report
-always renders the same bytes.
+``%SRCROOT%``, left unbound so that no absolute path of this machine gets into
+the log (viewers resolve it against the repository). The document is built in a
+fixed order from the report alone, so the same report always renders the same bytes.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -62,7 +61,6 @@ def build_log(report: CheckReport, rules: Mapping[str, Rule]) -> dict:
                 "rules": [_rule_descriptor(code, rules.get(code)) for code in codes],
             }
         },
-        "originalUriBaseIds": {SRCROOT: {"uri": root_uri(report.root)}},
         "columnKind": "unicodeCodePoints",
         "results": [_result(f, index[f.code]) for f in report.findings],
     }
@@ -108,8 +106,3 @@ def artifact_location(path: str) -> dict:
         return {"uri": "file://" + quote(path)}
     return {"uri": quote(path), "uriBaseId": SRCROOT}
 
-
-def root_uri(root: Path) -> str:
-    """``file:`` URI of the project root with the trailing slash SARIF asks base URIs to have."""
-    uri = Path(os.path.abspath(root)).as_uri()
-    return uri if uri.endswith("/") else uri + "/"

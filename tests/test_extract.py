@@ -419,9 +419,6 @@ def test_facts_round_trip_through_json() -> None:
     assert facts_from_json(facts_to_json(result)) == result
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a handler that re-raises makes the import required, not optional"
-)
 def test_import_error_handler_that_reraises_is_not_optional() -> None:
     fact = only(
         """
@@ -434,7 +431,6 @@ def test_import_error_handler_that_reraises_is_not_optional() -> None:
     assert not fact.optional
 
 
-@pytest.mark.xfail(strict=True, reason="contextlib.suppress(ImportError) is not recognised")
 def test_suppress_import_error_is_optional() -> None:
     fact = facts(
         "from contextlib import suppress\nwith suppress(ImportError):\n    import uvloop\n"

@@ -344,9 +344,9 @@ class _Walker:
             assert isinstance(item, ImportFact)
             for module, mkind in self._import(top, item, search):
                 if mkind == "run-path":
-                    child = self._enter(
-                        module.path, top.name, top.package, None, "run-path", search
-                    )
+                    # exec() runs in the caller's namespace; runpy under its run_name
+                    package = top.package if module.name == top.name else None
+                    child = self._enter(module.path, module.name, package, None, mkind, search)
                 else:
                     if module.kind == "extension":
                         self.walk_module(module, search)
@@ -403,9 +403,7 @@ class _Walker:
         is_main = name == "__main__"
         events: list[tuple[int, int, object]] = [(e.line, 0, e) for e in facts.syspath]
         events.extend(
-            (i.line, 1, i)
-            for i in facts.imports
-            if (is_main or not i.main_only or kind == "run-path") and self._taken(i)
+            (i.line, 1, i) for i in facts.imports if (is_main or not i.main_only) and self._taken(i)
         )
         events.sort(key=lambda e: (e[0], e[1]))
         self._prefetch(facts, package, search)
@@ -776,7 +774,8 @@ class _Walker:
             candidate = Path(os.path.normpath(base / fact.module))
             if candidate.is_file():
                 self._edge(frame, fact, f"file:{relpath(candidate, self.root)}", fact.module)
-                return [(LocalModule(frame.name, candidate, "module"), "run-path")]
+                run_name = fact.package or frame.name
+                return [(LocalModule(run_name, candidate, "module"), "run-path")]
         self.report(
             "IMP014",
             f"`{fact.module}` is run here but does not exist",

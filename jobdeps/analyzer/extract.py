@@ -35,6 +35,7 @@ _CONDITION_NAMES = {
     "platform.python_version",
     "sys.implementation",
 }
+_EXITS = {"sys.exit", "exit", "quit", "os._exit", "os.abort"}
 _SUPPRESS_RE = re.compile(r"#\s*jobdeps:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
 _PATHLIKE_RE = re.compile(r"^(?:\./)?[\w.-]+(?:/[\w.-]+)*/?$")
 _DATA_SUFFIXES = (
@@ -186,7 +187,11 @@ class _Collector(cst.CSTVisitor):
         return False
 
     def _visit_try(self, node: cst.Try | cst.TryStar) -> None:
-        catches = any(_catches_import_error(h.type) for h in node.handlers)
+        # Optional only when some handler of ImportError carries on: one that re-raises
+        # or exits says the import is required.
+        catches = any(
+            _catches_import_error(h.type) and not self._gives_up(h) for h in node.handlers
+        )
         self.depth += 1
         if catches:
             self.ctx.optional += 1
@@ -254,11 +259,37 @@ class _Collector(cst.CSTVisitor):
     def leave_For(self, original_node: cst.For) -> None:
         self.depth -= 1
 
-    def visit_With(self, node: cst.With) -> None:
-        self.depth += 1
+    def _gives_up(self, handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+        """True when the handler's block ends the program: ``raise`` or ``sys.exit()``."""
+        body = handler.body
+        statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
+        for statement in statements:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, cst.Raise):
+                    return True
+                if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                    if self.qualname(small.value.func) in _EXITS:
+                        return True
+        return False
 
-    def leave_With(self, original_node: cst.With) -> None:
+    def visit_With(self, node: cst.With) -> bool:
+        # `with contextlib.suppress(ImportError):` makes the imports in its body optional
+        suppress = any(
+            isinstance(item.item, cst.Call)
+            and self.qualname(item.item.func) in ("contextlib.suppress", "suppress")
+            and any(_catches_import_error(arg.value) for arg in item.item.args)
+            for item in node.items
+        )
+        for item in node.items:
+            item.visit(self)
+        self.depth += 1
+        self.ctx.optional += suppress
+        node.body.visit(self)
+        self.ctx.optional -= suppress
         self.depth -= 1
+        return False
 
     # -- imports -----------------------------------------------------------------
     def visit_Import(self, node: cst.Import) -> None:
@@ -317,7 +348,14 @@ class _Collector(cst.CSTVisitor):
         elif qn in ("runpy.run_path", "runpy.run_module"):
             text = string_value(args[0].value) if args else None
             kind = "run-path" if qn.endswith("path") else "run-module"
-            self.add_import(node, kind, text or "", dynamic=text is None)
+            run_name = next(
+                (a.value for a in node.args if a.keyword and a.keyword.value == "run_name"), None
+            )
+            if run_name is None and len(args) > 2:
+                run_name = args[2].value
+            name = string_value(run_name) if run_name is not None else None
+            default = "<run_path>" if kind == "run-path" else (text or "")
+            self.add_import(node, kind, text or "", dynamic=text is None, package=name or default)
         elif qn == "exec" and args:
             path = _exec_file(args[0].value, self.qualname)
             if path is not None:

@@ -27,6 +27,7 @@ import marshal
 import os
 import sys
 import time
+import weakref
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,10 @@ class FactCache:
         self._pending_facts: dict[bytes, bytes] = {}
         self._pending_files: dict[str, tuple[int, int, int, bytes]] = {}
         self._file_rows: dict[str, tuple[int, int, int, bytes]] | None = None
+        # Whatever is still pending when the cache is dropped without close() (the
+        # walk does not close its reader) is written at exit or collection.
+        weakref.finalize(self, _write_pending, self.db_path, self._pending_facts,
+                         self._pending_files)  # fmt: skip
 
     # -- connection --------------------------------------------------------------
     def _connect(self) -> Any:
@@ -222,17 +227,7 @@ class FactCache:
             self._fail()
             return
         try:
-            db.execute("BEGIN")
-            db.executemany(
-                "INSERT OR REPLACE INTO facts (key, data) VALUES (?, ?)",
-                list(self._pending_facts.items()),
-            )
-            db.executemany(
-                "INSERT OR REPLACE INTO files (path, size, mtime_ns, recorded_ns, key) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(p, *row) for p, row in self._pending_files.items()],
-            )
-            db.execute("COMMIT")
+            _insert(db, self._pending_facts, self._pending_files)
         except Exception:  # locked by a concurrent run, disk full, read-only...
             self._fail()
             return
@@ -250,3 +245,37 @@ class FactCache:
             except Exception:  # pragma: no cover - closing never matters
                 pass
             self._db = None
+
+
+def _insert(db: Any, facts: dict[bytes, bytes], files: dict[str, tuple]) -> None:
+    db.execute("BEGIN")
+    db.executemany("INSERT OR REPLACE INTO facts (key, data) VALUES (?, ?)", list(facts.items()))
+    db.executemany(
+        "INSERT OR REPLACE INTO files (path, size, mtime_ns, recorded_ns, key) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [(p, *row) for p, row in files.items()],
+    )
+    db.execute("COMMIT")
+
+
+def _write_pending(db_path: Path, facts: dict[bytes, bytes], files: dict[str, tuple]) -> None:
+    """Write what a dropped cache still holds (at exit); any error is ignored."""
+    if not (facts or files):
+        return
+    try:
+        import sqlite3
+
+        db = sqlite3.connect(str(db_path), timeout=0.5, isolation_level=None)
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS facts (key BLOB PRIMARY KEY, data BLOB)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, "
+                "mtime_ns INTEGER, recorded_ns INTEGER, key BLOB)"
+            )
+            _insert(db, facts, files)
+        finally:
+            db.close()
+    except Exception:
+        pass
+    facts.clear()
+    files.clear()

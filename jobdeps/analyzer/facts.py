@@ -26,7 +26,9 @@ class ImportFact:
         (``module`` = the path);
       - ``run-module``: ``runpy.run_module("pkg.mod")``.
     ``package`` is the ``package=`` argument of ``import_module``: ``"__package__"``,
-    ``"__name__"``, a literal, or None. ``condition`` holds, for a ``conditional``
+    ``"__name__"``, a literal, or None; for ``runpy`` calls it is the ``run_name`` the
+    file runs under (``"<run_path>"`` by default, so its ``__main__`` block does not
+    run), and None for ``exec``, which runs in the caller's namespace. ``condition`` holds, for a ``conditional``
     import, the guarding tests as source text joined with ``and`` (``not (...)`` for
     an ``else`` branch), so that the walk can judge them for the target Python.
     """

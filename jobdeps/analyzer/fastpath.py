@@ -47,15 +47,17 @@ _KEYWORD_RE = re.compile(
     r"import|exec|runpy|run_path|run_module|__name__|TYPE_CHECKING|addsitedir"
     r"|(?P<syspath>sys(?:\s|\\\n)*\.(?:\s|\\\n)*path)"
     # '/' then a string, maybe across brackets, continuations and comments: Path / "x"
-    # (after a name, ')' or ']': what can end a path expression)
-    r"""|(?P<slash>(?<=[\w)\]])(?:[ \t\f\n]|\\\n)*/(?:[ \t\f\n(]|\\\n|#[^\n]*)*[rRuUbBfF]{0,2}["'])"""
+    # (after a name, ')' or ']', checked in Python: what can end a path expression)
+    r"""|(?P<slash>/(?:[ \t\f\n(]|\\\n|#[^\n]*)*[rRuUbBfF]{0,2}["'])"""
 )
 _BOUNDED = {"exec"}  # too common inside other words to take without \b
 _CONSUMERS = {"addsitedir"}
 # An opening quote and what follows while it could be a path once unescaped. The
 # closing quote is not consumed, so it is tried as an opening one too: a false
 # match cannot hide a real string behind it.
-_PATH_STRING_RE = re.compile(r"""["']((?:[\w./-]|\\N\{[^}\n]*\}|\\[\s\S])*)(?=["'])""")
+_PATH_STRING_RE = re.compile(
+    r"""["']([\w-]*(?:[./]|\\N\{[^}\n]*\}|\\[\s\S])(?:[\w./-]|\\N\{[^}\n]*\}|\\[\s\S])*)(?=["'])"""
+)
 _FSTRING_RE = re.compile(r"""[fFrR]{1,2}("\"\"|\'\'\'|"|')""")
 _WORD_RE = re.compile(r"\w+")
 # A superset of ``extract.looks_like_path``.
@@ -291,7 +293,12 @@ def _keyword_kind(text: str, match: re.Match[str]) -> str | None:
         if not _is_word(text, start, start + 3) or not _is_word(text, end - 4, end):
             return None
         return "consumer"
-    if group == "slash" or word in _CONSUMERS:
+    if group == "slash":
+        before = text[max(0, start - 200) : start].rstrip(" \t\f\n\\")
+        if "#" in before[before.rfind("\n") + 1 :]:
+            return "consumer"  # a comment before the '/': cannot tell, keep it
+        return "consumer" if before and (_is_word_char(before[-1]) or before[-1] in ")]") else None
+    if word in _CONSUMERS:
         return "consumer"
     if word in _BOUNDED and not _is_word(text, start, end):
         return None

@@ -16,6 +16,9 @@ _PIP_RE = re.compile(
     r"^\s*[!%]\s*(?:python\s+-m\s+)?(?:pip|uv\s+pip|conda)\s+install\s+(?P<args>.+)$"
 )
 _MAGIC_RE = re.compile(r"^\s*(?:[!%]|\w[\w.]*\s*=\s*!)")
+_RUN_RE = re.compile(r"^(?P<indent>\s*)%run\s+(?:-\w+\s+)*(?P<path>[\w./-]+\.py)\b")
+#: Cell magics whose body is Python that IPython runs (the rest are other languages).
+PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun", "debug")
 
 
 @dataclass(frozen=True)
@@ -48,12 +51,21 @@ def notebook_code(raw: str) -> NotebookCode:
         cell_lines = text.split("\n")
         starts.append(len(lines) + 1)
         if cell_lines and cell_lines[0].lstrip().startswith("%%"):
-            # a cell magic: the whole cell is another language (bash, writefile...)
-            lines.extend("" for _ in cell_lines)
-            continue
+            magic = cell_lines[0].lstrip()[2:].split(None, 1)
+            if not magic or magic[0] not in PYTHON_CELL_MAGICS:
+                # another language (bash, writefile, html...): nothing to import
+                lines.extend("" for _ in cell_lines)
+                continue
+            lines.append("")  # the magic line; the body below is Python
+            cell_lines = cell_lines[1:]
         continued = False
         for line in cell_lines:
             number = len(lines) + 1
+            run = None if continued else _RUN_RE.match(line)
+            if run:
+                # `%run prep.py` runs the file as __main__: walk it like exec(open(...))
+                lines.append(f"{run.group('indent')}exec(open({run.group('path')!r}).read())")
+                continue
             if continued or _MAGIC_RE.match(line):
                 match = _PIP_RE.match(line)
                 if match:

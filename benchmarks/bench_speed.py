@@ -1,0 +1,325 @@
+"""Speed benchmark for jobdeps (issue 7): cold, warm, ast, pipreqs, deptry.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/bench_speed.py [--sizes 100,1000,5000]
+        [--trees rich,networkx,sympy] [--deptry /tmp/benchvenv/bin/deptry] [--repeat 1]
+
+For each project it times, as separate processes, wall clock, median of
+``--repeat`` runs:
+
+- ``cold``: ``jobdeps analyze`` with an empty facts cache (``JOBDEPS_CACHE_DIR``
+  pointing at a fresh folder; the environment index is warm, measured apart);
+- ``warm``: the same again, unchanged files;
+- ``ast``: reading and ``ast.parse`` of exactly the files jobdeps reached, in one process;
+- ``pipreqs``: ``pipreqs --print --use-local --mode no-pin`` on the project folder
+  (it parses every file of the folder with ``ast``);
+- ``deptry``: when ``--deptry`` points at an installed deptry (Rust parser), on the folder.
+
+and prints ``cold/ast`` (target <= 1.0), ``cold/warm`` (target >= 20), and the
+peak RSS of each (the largest process of the run, pool workers included).
+Generated projects are written under a temporary folder; installed package
+trees are analysed in place with their ``__init__.py`` as the entry point.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+SYSTEM_SITE = Path("/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages")
+
+AST_SCRIPT = """
+import ast, sys, time
+files = [l for l in open(sys.argv[1]).read().split("\\n") if l]
+t = time.perf_counter()
+for f in files:
+    with open(f, "rb") as fh:
+        ast.parse(fh.read())
+print(time.perf_counter() - t)
+"""
+
+MODULE_TEMPLATE = '''"""Module {i} of a generated project: helpers for stage {i}."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+{imports}
+try:
+    import ujson as fastjson
+except ImportError:  # pragma: no cover
+    fastjson = None
+
+logger = logging.getLogger(__name__)
+CONFIG = "configs/stage_{i}.yaml"
+
+
+class Stage{i}:
+    """A stage: loads its config and transforms records.
+
+    Example:
+        >>> import os
+        >>> Stage{i}().run([{{"a": 1}}])
+    """
+
+    def __init__(self, scale: float = {i}.5) -> None:
+        self.scale = scale
+        self.cache: dict[str, float] = {{}}
+
+    def run(self, records: list[dict]) -> list[dict]:
+        out = []
+        for record in records:
+            value = sum(float(v) for v in record.values()) * self.scale
+            if value > 10:
+                logger.debug("big value %s in %s", value, record)
+            out.append({{"value": value, "stage": {i}}})
+        return out
+
+    def describe(self) -> str:
+        return f"stage {i} with scale {{self.scale:.2f}}"
+
+
+def helper_{i}(x: int, y: int = 2) -> int:
+    """Add and scale; a little arithmetic to parse."""
+    total = 0
+    for k in range(x):
+        total += (k * y) % 7
+        if total > 100:
+            total -= 50
+        elif total < -100:
+            total += 50
+    return total
+
+
+def load_{i}(path: str | None = None) -> dict:
+    path = path or os.path.join(os.path.dirname(__file__), "data.json")
+    if not os.path.exists(path):
+        return {{}}
+    with open(path) as fh:
+        return json.load(fh)
+
+
+def lazy_{i}():
+    import csv
+
+    return csv.reader([])
+'''
+
+
+def generate(folder: Path, count: int) -> Path:
+    """A package of ``count`` modules in a binary tree of imports, plus main.py."""
+    pkg = folder / "app"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text('"""Generated app."""\n')
+    third_party = ["yaml", "requests", "rich", "packaging", "networkx"]
+    for i in range(count):
+        children = [c for c in (2 * i + 1, 2 * i + 2) if c < count]
+        imports = [f"from app import mod_{c}" for c in children]
+        imports.append(f"import {third_party[i % len(third_party)]}")
+        text = MODULE_TEMPLATE.format(i=i, imports="\n".join(imports))
+        (pkg / f"mod_{i}.py").write_text(text)
+    (folder / "main.py").write_text(
+        "import sys\nfrom app import mod_0\n\nif __name__ == '__main__':\n"
+        "    print(mod_0.helper_0(3))\n"
+    )
+    return folder / "main.py"
+
+
+def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS (KiB, largest process of the tree) and stdout."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - start
+    # the waited child's ru_maxrss covers it and the descendants it waited for
+    peak = _child_peak(proc.pid)
+    if proc.returncode not in (0, 1):
+        sys.stderr.write(f"! {' '.join(cmd[:3])}... exited {proc.returncode}: {err[-500:]!r}\n")
+    return wall, peak, out.decode("utf-8", "replace")
+
+
+_peaks: dict[int, int] = {}
+
+
+def _child_peak(pid: int) -> int:
+    return _peaks.get(pid, 0)
+
+
+def _install_wait4_hook() -> None:
+    """Record each child's peak RSS (``os.wait4``) where subprocess reaps it."""
+    original = os.waitpid
+
+    def waitpid(pid: int, options: int) -> tuple[int, int]:
+        if pid > 0:
+            reaped, status, usage = os.wait4(pid, options)
+            if reaped:
+                _peaks[reaped] = usage.ru_maxrss
+            return reaped, status
+        return original(pid, options)
+
+    os.waitpid = waitpid  # type: ignore[assignment]
+
+
+def median_run(cmd, env, cwd, repeat, before=None) -> tuple[float, int, str]:
+    runs = []
+    for _ in range(repeat):
+        if before:
+            before()
+        runs.append(timed(cmd, env, cwd))
+    walls = [r[0] for r in runs]
+    return statistics.median(walls), max(r[1] for r in runs), runs[-1][2]
+
+
+def bench_project(name: str, root: Path, entry: Path, args: argparse.Namespace) -> dict:
+    cache = Path(tempfile.mkdtemp(prefix="jobdeps-bench-cache-"))
+    env = {**os.environ, "JOBDEPS_CACHE_DIR": str(cache)}
+    env.pop("JOBDEPS_NO_CACHE", None)
+    cmd = [str(VENV_BIN / "jobdeps"), "analyze", str(entry), "--root", str(root), "--format", "json"]
+
+    def clear_facts() -> None:
+        for db in cache.glob("facts-*"):
+            db.unlink()
+
+    # the environment index is warmed first: it is measured on its own
+    subprocess.run(cmd, env=env, cwd=root, capture_output=True)
+    cold, cold_rss, out = median_run(cmd, env, root, args.repeat, clear_facts)
+    warm, warm_rss, _ = median_run(cmd, env, root, args.repeat)
+    try:
+        reached = [str(root / f) for f in json.loads(out)["local_files"]]
+    except (ValueError, KeyError):
+        reached = []
+    reached = [f for f in reached if f.endswith(".py")]
+    size = sum(Path(f).stat().st_size for f in reached)
+    listing = cache / "reached.txt"
+    listing.write_text("\n".join(reached))
+    ast_cmd = [sys.executable, "-c", AST_SCRIPT, str(listing)]
+    ast_wall, ast_rss, _ = median_run(ast_cmd, env, root, args.repeat)
+    row = {
+        "project": name,
+        "files": len(reached),
+        "MB": size / 1e6,
+        "cold": cold,
+        "warm": warm,
+        "ast": ast_wall,
+        "cold_rss": cold_rss,
+        "warm_rss": warm_rss,
+        "ast_rss": ast_rss,
+    }
+    if not args.no_pipreqs:
+        pip_cmd = [
+            str(VENV_BIN / "pipreqs"),
+            "--print",
+            "--use-local",
+            "--mode",
+            "no-pin",
+            str(entry.parent if entry.name == "__init__.py" else root),
+        ]
+        row["pipreqs"], row["pipreqs_rss"], _ = median_run(pip_cmd, env, root, args.repeat)
+    if args.deptry:
+        deptry_cmd = [args.deptry, str(root), "--no-ansi"]
+        row["deptry"], row["deptry_rss"], _ = median_run(deptry_cmd, env, root, args.repeat)
+    shutil.rmtree(cache, ignore_errors=True)
+    return row
+
+
+def bench_environment() -> dict:
+    """The environment index (another engineer's), cold and warm, in its own process."""
+    script = (
+        "import time; t = time.perf_counter()\n"
+        "from jobdeps.analyzer.analysis import AnalysisOptions, build_environment\n"
+        "build_environment(AnalysisOptions())\n"
+        "print(time.perf_counter() - t)\n"
+    )
+    cache = Path(tempfile.mkdtemp(prefix="jobdeps-bench-env-"))
+    env = {**os.environ, "JOBDEPS_CACHE_DIR": str(cache)}
+    python = str(VENV_BIN / "python")
+    cold = float(subprocess.run([python, "-c", script], env=env, capture_output=True, text=True,
+                                check=True).stdout)  # fmt: skip
+    warm = float(subprocess.run([python, "-c", script], env=env, capture_output=True, text=True,
+                                check=True).stdout)  # fmt: skip
+    shutil.rmtree(cache, ignore_errors=True)
+    return {"environment_cold": cold, "environment_warm": warm}
+
+
+def bench_startup() -> dict:
+    """Fixed cost: a warm run on a one-file project, and what it imports."""
+    folder = Path(tempfile.mkdtemp(prefix="jobdeps-bench-tiny-"))
+    (folder / "main.py").write_text("import os\nimport yaml\n")
+    env = {**os.environ, "JOBDEPS_CACHE_DIR": str(folder / ".cache")}
+    cmd = [str(VENV_BIN / "jobdeps"), "analyze", "main.py", "--format", "json"]
+    subprocess.run(cmd, env=env, cwd=folder, capture_output=True)
+    os.utime(folder / "main.py", (time.time() - 60, time.time() - 60))
+    subprocess.run(cmd, env=env, cwd=folder, capture_output=True)
+    walls = [timed(cmd, env, folder)[0] for _ in range(5)]
+    probe = (
+        "import sys, runpy; sys.argv = ['jobdeps', 'analyze', 'main.py', '--format', 'json']\n"
+        "try:\n    from jobdeps.cli.app import main; main()\nexcept SystemExit:\n    pass\n"
+        "print('IMPORTED', sorted(m for m in ('libcst', 'networkx', 'ast') if m in sys.modules),"
+        " file=sys.stderr)\n"
+    )
+    res = subprocess.run([str(VENV_BIN / "python"), "-c", probe], env=env, cwd=folder,
+                         capture_output=True, text=True)  # fmt: skip
+    imported = [line for line in res.stderr.splitlines() if line.startswith("IMPORTED")]
+    shutil.rmtree(folder, ignore_errors=True)
+    return {"warm_tiny_run": statistics.median(walls), "warm_imports": imported}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="100,1000,5000")
+    parser.add_argument("--trees", default="rich,networkx,sympy")
+    parser.add_argument("--deptry", default="")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--no-pipreqs", action="store_true")
+    args = parser.parse_args()
+    _install_wait4_hook()
+    rows = []
+    work = Path(tempfile.mkdtemp(prefix="jobdeps-bench-"))
+    for size in [int(s) for s in args.sizes.split(",") if s]:
+        entry = generate(work / f"gen{size}", size)
+        rows.append(bench_project(f"generated-{size}", entry.parent, entry, args))
+        print(_format(rows[-1]), flush=True)
+    for name in [t for t in args.trees.split(",") if t]:
+        site = ROOT / ".venv/lib/python3.11/site-packages"
+        folder = site / name if (site / name).is_dir() else SYSTEM_SITE / name
+        if not (folder / "__init__.py").is_file():
+            print(f"skip {name}: not installed", flush=True)
+            continue
+        rows.append(bench_project(name, folder.parent, folder / "__init__.py", args))
+        print(_format(rows[-1]), flush=True)
+    shutil.rmtree(work, ignore_errors=True)
+    extra = {**bench_environment(), **bench_startup()}
+    print(json.dumps({"rows": rows, **extra}, indent=1))
+
+
+def _format(row: dict) -> str:
+    text = (
+        f"{row['project']:>16}: {row['files']:5d} files {row['MB']:6.2f} MB | "
+        f"cold {row['cold']:6.2f}s warm {row['warm']:5.2f}s ast {row['ast']:5.2f}s | "
+        f"cold/ast {row['cold'] / max(row['ast'], 1e-9):4.2f} "
+        f"cold/warm {row['cold'] / max(row['warm'], 1e-9):5.1f} | "
+        f"RSS MiB cold {row['cold_rss'] / 1024:.0f} warm {row['warm_rss'] / 1024:.0f} "
+        f"ast {row['ast_rss'] / 1024:.0f}"
+    )
+    if "pipreqs" in row:
+        text += f" | pipreqs {row['pipreqs']:.2f}s"
+    if "deptry" in row:
+        text += f" | deptry {row['deptry']:.2f}s"
+    return text
+
+
+if __name__ == "__main__":
+    main()

@@ -269,9 +269,12 @@ class _Collector(cst.CSTVisitor):
             for small in statement.body:
                 if isinstance(small, cst.Raise):
                     return True
-                if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-                    if self.qualname(small.value.func) in _EXITS:
-                        return True
+                if (
+                    isinstance(small, cst.Expr)
+                    and isinstance(small.value, cst.Call)
+                    and self.qualname(small.value.func) in _EXITS
+                ):
+                    return True
         return False
 
     def visit_With(self, node: cst.With) -> bool:
@@ -502,9 +505,13 @@ def _exec_file(node: cst.BaseExpression, qualname) -> str | None:
         and qualname(inner.func) in ("open", "io.open")
     ):
         return string_value(inner.args[0].value) if inner.args else None
-    if method == "read_text" and isinstance(inner, cst.Call):
-        if qualname(inner.func) in ("pathlib.Path", "pathlib.PurePath") and inner.args:
-            return string_value(inner.args[0].value)
+    if (
+        method == "read_text"
+        and isinstance(inner, cst.Call)
+        and qualname(inner.func) in ("pathlib.Path", "pathlib.PurePath")
+        and inner.args
+    ):
+        return string_value(inner.args[0].value)
     return None
 
 

@@ -187,7 +187,15 @@ def bench_project(name: str, root: Path, entry: Path, args: argparse.Namespace) 
     cache = Path(tempfile.mkdtemp(prefix="jobdeps-bench-cache-"))
     env = {**os.environ, "JOBDEPS_CACHE_DIR": str(cache)}
     env.pop("JOBDEPS_NO_CACHE", None)
-    cmd = [str(VENV_BIN / "jobdeps"), "analyze", str(entry), "--root", str(root), "--format", "json"]
+    cmd = [
+        str(VENV_BIN / "jobdeps"),
+        "analyze",
+        str(entry),
+        "--root",
+        str(root),
+        "--format",
+        "json",
+    ]
 
     def clear_facts() -> None:
         for db in cache.glob("facts-*"):

@@ -41,7 +41,7 @@ CASES = {
         "with open('f') as fh:\n    import in_with\n"
         "if __name__ == '__main__':\n    import main_only\n"
     ),
-    "main_guard_only": "x = 1\nif __name__ == \"__main__\":\n    print(x)\n",
+    "main_guard_only": 'x = 1\nif __name__ == "__main__":\n    print(x)\n',
     "negated_guard": "if not __name__ == '__main__':\n    import lib_only\nelse:\n    import cli\n",
     "nested_guard": "def f():\n    if __name__ == '__main__':\n        import x\n",
     "one_liners": "try: import a\nexcept ImportError: a = None\nif x: import b\nelse: c = 1\n",
@@ -104,7 +104,7 @@ CASES = {
     "match": "match command:\n    case 'go':\n        import go\n    case _:\n        pass\n",
     "trystar": "try:\n    pass\nexcept* ImportError:\n    import fallback\n",
     "syntax_error": "import os\nprint 'hello'\n",
-    "py312_fstring": "x = f\"{d[\"key\"]}\"\nimport after\n",
+    "py312_fstring": 'x = f"{d["key"]}"\nimport after\n',
     "type_params": "def f[T](x: T) -> T:\n    import inner\n    return x\ntype Alias = int\n",
     "empty": "",
     "comments_only": "# import nothing\n# jobdeps: ignore[JD101]\n",

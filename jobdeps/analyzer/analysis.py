@@ -292,15 +292,17 @@ class _Walker:
                 + (f" (it is {resolution.kind})" if resolution.kind != "unresolved" else "")
             )
         *parents, last = resolution.modules
-        for module in parents:
-            self.walk_module(module, search)
+        main: Path | None = None
         if last.kind in ("package", "namespace"):
             folder = last.path.parent if last.kind == "package" else last.path
+            main = folder / "__main__.py"
+            if not main.is_file():  # checked before walking anything
+                raise EntryError(f"-m {entry.target}: the package has no __main__.py")
+        for module in parents:
+            self.walk_module(module, search)
+        if main is not None:
             if last.kind == "package":
                 self.walk_module(last, search)
-            main = folder / "__main__.py"
-            if not main.is_file():
-                raise EntryError(f"-m {entry.target}: the package has no __main__.py")
             self.walk(main, "__main__", last.name, search, entry, kind="script")
         else:
             package = last.name.rpartition(".")[0] or None

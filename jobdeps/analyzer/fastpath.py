@@ -603,9 +603,7 @@ def fast_facts(text: str) -> FileFacts:
         return FileFacts(path_literals=literals, suppressions=suppressions)
     from jobdeps.analyzer.skeleton import collect_skeleton
 
-    facts = collect_skeleton(
-        "\n".join(planned.skeleton) + "\n", planned.line_map, planned.starts
-    )
+    facts = collect_skeleton("\n".join(planned.skeleton) + "\n", planned.line_map, planned.starts)
     if facts is None:  # libcst rejects what the interpreter accepted: let it say why
         from jobdeps.analyzer.extract import extract_facts
 

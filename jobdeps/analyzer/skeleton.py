@@ -18,6 +18,8 @@ from libcst.metadata.position_provider import PositionProvidingCodegenState
 from jobdeps.analyzer.extract import _Collector
 from jobdeps.analyzer.facts import FileFacts
 
+_IMPORTS = (cst.Import, cst.ImportFrom)
+
 
 class _MappedCollector(_Collector):
     def __init__(self, module: cst.Module, line_map: list[int], starts: list[int] | None) -> None:
@@ -26,11 +28,14 @@ class _MappedCollector(_Collector):
         self.line_map = line_map
         self.starts = starts
         self.current = 0  # index of the top-level statement being visited
+        self.first_small: cst.CSTNode | None = None  # its first small statement, if simple
         self.positions: dict[int, PositionProvider] = {}
 
     def pos(self, node: cst.CSTNode) -> tuple[int, int]:
         if self.starts is None:  # visited through MetadataWrapper
             line, col = super().pos(node)
+        elif node is self.first_small:  # the statement's own start: no codegen needed
+            line, col = self.starts[self.current], 0  # type: ignore[index]
         else:
             start = self._positions().get(node)
             if start is None:  # pragma: no cover - every node gets a position
@@ -76,6 +81,18 @@ def collect_skeleton(
     else:
         for index, statement in enumerate(module.body):
             collector.current = index
+            collector.first_small = None
+            if isinstance(statement, cst.SimpleStatementLine) and not statement.leading_lines:
+                collector.first_small = statement.body[0]
+                if all(isinstance(s, _IMPORTS) for s in statement.body):
+                    # What the visitor would do, without rebuilding every node: an
+                    # import holds nothing else the collector looks at.
+                    for small in statement.body:
+                        if isinstance(small, cst.Import):
+                            collector.visit_Import(small)
+                        else:
+                            collector.visit_ImportFrom(small)  # type: ignore[arg-type]
+                    continue
             statement.visit(collector)
     return FileFacts(
         imports=tuple(collector.imports),

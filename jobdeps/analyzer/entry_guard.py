@@ -10,18 +10,25 @@ otherwise works in Python but is refused by the platform, hence a warning.
 
 from __future__ import annotations
 
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from jobdeps.analyzer.findings import Finding, finding
+
+if TYPE_CHECKING:
+    import libcst as cst
 
 EXACT_GUARDS = ('if __name__ == "__main__":', "if __name__ == '__main__':")
 
 
 def _is_dunder_name(node: cst.BaseExpression) -> bool:
+    import libcst as cst  # lazily: only callers without the analyzer need it
+
     return isinstance(node, cst.Name) and node.value == "__name__"
 
 
 def _is_main_string(node: cst.BaseExpression) -> bool:
+    import libcst as cst  # lazily: only callers without the analyzer need it
+
     if not isinstance(node, cst.SimpleString):
         return False
     try:
@@ -32,6 +39,8 @@ def _is_main_string(node: cst.BaseExpression) -> bool:
 
 def is_main_guard(test: cst.BaseExpression) -> bool:
     """``__name__ == "__main__"`` in either order, any quoting, spacing or parentheses."""
+    import libcst as cst  # lazily: only callers without the analyzer need it
+
     if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
         return False
     target = test.comparisons[0]
@@ -50,6 +59,8 @@ def find_guard_line(source: str) -> int | None:
     statement (header and earlier statements), plus the statement's own leading
     blank and comment lines: no position metadata is needed.
     """
+    import libcst as cst  # lazily: only callers without the analyzer need it
+
     try:
         module = cst.parse_module(source)
     except Exception:  # libcst raises ParserSyntaxError and, on odd input, others

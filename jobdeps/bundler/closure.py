@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from packaging.markers import InvalidMarker, UndefinedComparison, default_environment
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -19,6 +19,9 @@ from packaging.version import InvalidVersion, Version
 
 from jobdeps.analyzer.environment import Environment
 from jobdeps.analyzer.findings import Finding, finding, sort_findings
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,8 @@ def requirement_closure(
     """
     target = target or TargetSpec()
     marker_env = target.marker_environment()
+    import networkx as nx  # only the transitive closure needs the graph library
+
     graph: nx.DiGraph = nx.DiGraph()
     findings: list[Finding] = []
     queue: deque[tuple[str, frozenset[str]]] = deque()

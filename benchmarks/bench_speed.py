@@ -18,8 +18,9 @@ For each project it times, as separate processes, wall clock, median of
 
 and prints ``cold/ast`` (target <= 1.0), ``cold/warm`` (target >= 20), and the
 peak RSS of each (the largest process of the run, pool workers included).
-Generated projects are written under a temporary folder; installed package
-trees are analysed in place with their ``__init__.py`` as the entry point.
+Generated projects are written under a temporary folder; an installed package
+tree is copied there as a project's local package, with a ``main.py`` that imports
+every module of it (lazily, inside a function: jobdeps still follows them).
 """
 
 from __future__ import annotations
@@ -138,6 +139,22 @@ def generate(folder: Path, count: int) -> Path:
     return folder / "main.py"
 
 
+def copy_tree(package: Path, folder: Path) -> Path:
+    """An installed package copied as a project's local package, with a main.py that
+    imports every one of its modules (a whole-tree analysis, like pipreqs and deptry)."""
+    shutil.copytree(package, folder / package.name, ignore=shutil.ignore_patterns("__pycache__"))
+    modules = []
+    for path in sorted((folder / package.name).rglob("*.py")):
+        parts = path.relative_to(folder).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if all(p.isidentifier() for p in parts):
+            modules.append(".".join(parts))
+    lines = [f"    import {m}" for m in modules]
+    (folder / "main.py").write_text("def load_all():\n" + "\n".join(lines) + "\n")
+    return folder / "main.py"
+
+
 def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int, str]:
     """Wall seconds, peak RSS (KiB, largest process of the tree) and stdout."""
     start = time.perf_counter()
@@ -233,7 +250,7 @@ def bench_project(name: str, root: Path, entry: Path, args: argparse.Namespace) 
             "--use-local",
             "--mode",
             "no-pin",
-            str(entry.parent if entry.name == "__init__.py" else root),
+            str(root),
         ]
         row["pipreqs"], row["pipreqs_rss"], _ = median_run(pip_cmd, env, root, args.repeat)
     if args.deptry:
@@ -306,7 +323,8 @@ def main() -> None:
         if not (folder / "__init__.py").is_file():
             print(f"skip {name}: not installed", flush=True)
             continue
-        rows.append(bench_project(name, folder.parent, folder / "__init__.py", args))
+        entry = copy_tree(folder, work / f"tree-{name}")
+        rows.append(bench_project(name, entry.parent, entry, args))
         print(_format(rows[-1]), flush=True)
     shutil.rmtree(work, ignore_errors=True)
     extra = {**bench_environment(), **bench_startup()}

@@ -108,7 +108,9 @@ CASES = {
     "type_params": "def f[T](x: T) -> T:\n    import inner\n    return x\ntype Alias = int\n",
     "empty": "",
     "comments_only": "# import nothing\n# jobdeps: ignore[JD101]\n",
-    "suppressions": "import missing  # jobdeps: ignore[JD101, JD102]\nimport other  # jobdeps: ignore\n",
+    "suppressions": (
+        "import missing  # jobdeps: ignore[JD101, JD102]\nimport other  # jobdeps: ignore\n"
+    ),
     "continuations": "import a, \\\n    b\nfrom c import (\n    d,  # a comment\n    e,\n)\n",
     "tabs_and_blank_bodies": "if True:\n\tx = 1\n\n\tif y:\n\t\timport z\n",
     "else_with_comment": "try:\n    import a\n# note\nexcept ImportError:  # fall back\n    pass\n"
@@ -117,9 +119,20 @@ CASES = {
     "class_body_import": "class A:\n    import inner_mod\n    x = 'cfg/a.yaml'\n",
     "if_test_dynamic": "if importlib.util.find_spec('x') and __import__('y'):\n    pass\n",
     "deep_else_if": "if a:\n    pass\nelse:\n    if b:\n        import c\n",
-    "site": "import site\nfrom site import addsitedir as add\nadd('vendor')\nsite.addsitedir(HERE)\n",
+    "site": (
+        "import site\nfrom site import addsitedir as add\nadd('vendor')\nsite.addsitedir(HERE)\n"
+    ),
     "reassigned_path": (
         "import sys, os\nP = os.path.dirname(__file__)\nP = 3\nsys.path.insert(0, P)\n"
+    ),
+    "handler_gives_up": (
+        "import sys\ntry:\n    import needed\nexcept ImportError:\n    x = 1\n    raise\n"
+        "try:\n    import other\nexcept ImportError:\n    sys.exit('install other')\n"
+        "try:\n    import soft\nexcept ImportError as exc:\n    soft = None\n"
+        "    if exc:\n        raise\n"
+    ),
+    "with_suppress": (
+        "import contextlib\nwith contextlib.suppress(ImportError):\n    x = 1\n    import maybe\n"
     ),
     "string_glued_docstring": 'def f():\n    "abc" "d/e.txt"\n',
     "assign_chain": (

@@ -154,7 +154,9 @@ def test_pool_parses_the_same_facts(monkeypatch, tmp_path: Path) -> None:
         reader.prefetch(paths)
         assert reader._pool is not None
         results = [reader.read(p) for p in paths]
-        assert reader.stats["pooled"] == 12
+        # a batch not started yet when it is needed is parsed in the parent instead
+        assert reader.stats["pooled"] >= 1
+        assert reader.stats["pooled"] + reader.stats["parsed"] == 12
     for path, result in zip(paths[:-1], results, strict=False):
         assert result.facts == extract_facts(path.read_text())
         assert result.source == path.read_text()

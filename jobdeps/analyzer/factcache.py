@@ -1,6 +1,7 @@
 """An on-disk cache of :class:`FileFacts`, keyed by content.
 
-One SQLite file per (jobdeps version, cache format, interpreter version) under
+One SQLite file per (jobdeps version, cache format, hash of the extractor's
+source, interpreter version) under
 the user's cache folder, with two tables:
 
 - ``facts``: content key (a hash of the file's bytes) -> the facts, marshalled
@@ -22,6 +23,8 @@ version), so the interpreter version in the file name only guards the
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import marshal
 import os
@@ -53,6 +56,24 @@ SCHEMA = hashlib.blake2b(
     repr([(t.__name__, [f.name for f in fields(t)]) for t in _FACT_TYPES]).encode(),
     digest_size=4,
 ).hexdigest()
+
+
+#: The modules whose code decides the facts: any change to them is a new cache.
+_EXTRACTOR_MODULES = ("extract.py", "pathexpr.py", "fastpath.py", "skeleton.py", "facts.py")
+
+
+@functools.lru_cache(maxsize=1)
+def _extractor_id() -> str:
+    """A hash of the extractor's own source (read, not imported: a warm run must
+    not import libcst), so facts cached by another extractor are never read."""
+    digest = hashlib.blake2b(SCHEMA.encode(), digest_size=6)
+    here = Path(__file__).parent
+    for name in _EXTRACTOR_MODULES:
+        try:
+            digest.update((here / name).read_bytes())
+        except OSError:
+            digest.update(name.encode())
+    return digest.hexdigest()
 
 
 def default_cache_dir() -> Path | None:
@@ -118,7 +139,7 @@ class FactCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         py = f"{sys.version_info[0]}{sys.version_info[1]}"
-        self.db_path = folder / f"facts-{__version__}-f{FORMAT}-{SCHEMA}-py{py}.sqlite"
+        self.db_path = folder / f"facts-{__version__}-f{FORMAT}-{_extractor_id()}-py{py}.sqlite"
         self._db: Any = None
         self._broken = False
         self._pending_facts: dict[bytes, bytes] = {}
@@ -240,10 +261,8 @@ class FactCache:
         if not self._broken:
             self.flush()
         if self._db is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing never matters
                 self._db.close()
-            except Exception:  # pragma: no cover - closing never matters
-                pass
             self._db = None
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from ast import literal_eval
 from itertools import accumulate
 from typing import NamedTuple
@@ -126,6 +127,7 @@ class _Planner:
         self.simples: list[_Simple] = []
         self.headers: list[_Clause] = []
         self.assigns: list[tuple[_Simple, set[str]]] = []
+        self.handlers: list[tuple[_Compound, list[_Clause]]] = []  # try statements
         self.consumer_aliases: set[str] = set()
         self.other_aliases: set[str] = set()
 
@@ -271,7 +273,11 @@ class _Planner:
             self.headers.append(clause)
             clauses.append(clause)
         forced = isinstance(stmt, _DEFS) and bool(getattr(stmt, "type_params", None))
-        return _Compound(clauses, forced)
+        compound = _Compound(clauses, forced)
+        if isinstance(stmt, ast.Try) and stmt.handlers:
+            # the collector reads what a handler does (re-raise, exit) to judge optionality
+            self.handlers.append((compound, clauses[1 : 1 + len(stmt.handlers)]))
+        return compound
 
     def keyword_line(self, before: list[ast.stmt], after: list[ast.stmt], keyword: str) -> int:
         """The line of the ``else``/``finally`` between two bodies (ast does not record it)."""
@@ -463,7 +469,9 @@ def _string_literals(lines: list[str], a: int, b: int) -> list[tuple[int, str]] 
         body = token[quote:-quote]
         if "\\" in body and "r" not in prefix:
             try:
-                body = literal_eval(token)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    body = literal_eval(token)
             except Exception:
                 return None
         if _MAYBE_PATH_RE.match(body) and looks_like_path(body):
@@ -475,7 +483,9 @@ def plan(text: str) -> _Plan | None:
     """The skeleton to give libcst, or None when the file is not valid Python for
     this interpreter. Raises :class:`FallBack` when the plan cannot be made."""
     try:
-        tree = compile(text, "<jobdeps>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        with warnings.catch_warnings():  # invalid escapes etc. are the user's business
+            warnings.simplefilter("ignore")
+            tree = compile(text, "<jobdeps>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
     lines = text.split("\n")
@@ -531,20 +541,6 @@ def plan(text: str) -> _Plan | None:
                     unit.needed = changed = True
                     used.update(_WORD_RE.findall("\n".join(lines[unit.a - 1 : unit.b])))
 
-    # Statements that matter only for the path literals they may hold: read their
-    # string tokens directly (data tables are big and cost libcst the most).
-    literals: list[tuple[int, str]] = []
-    for unit in planner.simples:
-        if not unit.needed and marked(paths, unit.a, unit.b):
-            found = _string_literals(lines, unit.a, unit.b)
-            if found is None:
-                unit.needed = True
-            else:
-                literals.extend(found)
-
-    out: list[str] = []
-    line_map: list[int] = []
-
     def header_marked(clause: _Clause) -> bool:
         return (
             marked(paths, clause.a, clause.b)
@@ -561,6 +557,34 @@ def plan(text: str) -> _Plan | None:
             or any(header_marked(c) for c in unit.clauses)
             or any(wanted(u) for c in unit.clauses for u in c.body)
         )
+
+    # Statements that matter only for the path literals they may hold: read their
+    # string tokens directly (data tables are big and cost libcst the most).
+    found: dict[int, list[tuple[int, str]]] = {}
+    for index, unit in enumerate(planner.simples):
+        if not unit.needed and marked(paths, unit.a, unit.b):
+            strings = _string_literals(lines, unit.a, unit.b)
+            if strings is None:
+                unit.needed = True
+            else:
+                found[index] = strings
+
+    # A kept try keeps the simple statements its handlers run (``raise``, ``sys.exit()``).
+    for compound, handlers in planner.handlers:
+        if wanted(compound):
+            for clause in handlers:
+                for unit in clause.body:
+                    if isinstance(unit, _Simple):
+                        unit.needed = True
+    literals = [
+        item
+        for index, strings in found.items()
+        if not planner.simples[index].needed
+        for item in strings
+    ]
+
+    out: list[str] = []
+    line_map: list[int] = []
 
     starts: list[int] = []  # the skeleton line where each top-level statement starts
 

@@ -20,10 +20,12 @@ from typing import Any
 from jobdeps.analyzer.factcache import content_key, decode_facts, encode_facts
 from jobdeps.analyzer.facts import FileFacts
 
-#: Below this many bytes of cold source a pool does not pay for itself.
-MIN_POOL_BYTES = 256 * 1024
-#: Files per task: big enough to amortise the round trip, small enough to balance.
-BATCH_BYTES = 128 * 1024
+#: Below this many bytes of cold source announced a pool does not pay for itself.
+MIN_POOL_BYTES = 1024 * 1024
+#: Bytes per task. The walk is depth-first: it reads the file it just announced
+#: first, so a task not yet started when its file is needed is cancelled and the
+#: file parsed in the parent; one file per task keeps that from taking others along.
+BATCH_BYTES = 1
 
 
 def cpu_count() -> int:
@@ -81,7 +83,8 @@ class ParsePool:
 
         self.max_bytes = max_bytes
         self.store = store
-        workers = max(2, cpu_count() if jobs is None else jobs)
+        # the parent parses too (the files it needs before a worker gets to them)
+        workers = max(1, (cpu_count() if jobs is None else jobs) - 1)
         method = "fork" if sys.platform.startswith("linux") else None
         context = multiprocessing.get_context(method)
         self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
@@ -114,6 +117,8 @@ class ParsePool:
         """The result for ``path`` (waiting for its batch), or None to read it serially."""
         future = self.futures.pop(path, None)
         if future is None:
+            return None
+        if future.cancel():  # not started yet: the caller parses it now instead of waiting
             return None
         try:
             results = dict(future.result())

@@ -117,6 +117,7 @@ class FactsReader:
             folder = cache_dir
         self.cache: FactCache | None = FactCache(folder) if folder is not None else None
         self._pool: Any = None  # jobdeps.analyzer.pool.ParsePool, started on demand
+        self._announced: list[tuple[Path, int]] = []  # cold files announced by prefetch
         self.stats = {"memo": 0, "stat-hits": 0, "content-hits": 0, "parsed": 0, "pooled": 0}
 
     # -- public ----------------------------------------------------------------------
@@ -148,17 +149,24 @@ class FactsReader:
             stat = self._stat(path)
             if stat is None or stat.st_size > self.max_bytes:
                 continue
-            if self._stat_hit(path, stat) is not None:
+            facts = self._stat_hit(path, stat)
+            if facts is not None:  # warm: keep it, the walk reads it next
+                self.stats["stat-hits"] += 1
+                self._memo[path] = ReadResult(facts, loader=_text_loader(path, self.max_bytes))
                 continue
             todo.append((path, stat.st_size))
         if not todo:
             return
+        self._announced += todo
         from jobdeps.analyzer import pool
 
         if self._pool is None:
-            if not pool.worth_a_pool(todo, self.jobs):
+            # The walk announces a few files at a time: start a pool once the cold
+            # work announced so far shows the run is big enough to pay for one.
+            if not pool.worth_a_pool(self._announced, self.jobs):
                 return
             self._pool = pool.ParsePool(self.max_bytes, self.jobs, self._store_pooled)
+            todo = [(p, size) for p, size in self._announced if p not in self._memo]
         self._pool.submit(todo)
 
     def close(self) -> None:

@@ -64,11 +64,18 @@ def test_idioms(code: str, expected: tuple) -> None:
 
 
 def test_list_forms() -> None:
-    facts = extract_facts("import sys\nsys.path = ['a', 'b'] + sys.path\nsys.path += ['c']\n")
+    """Front insertions come in reverse, so that inserting each at 0 keeps the list's order."""
+    facts = extract_facts(
+        "import sys\nsys.path = ['a', 'b'] + sys.path\nsys.path += ['c']\n"
+        "sys.path[:0] = ['d', 'e']\nsys.path = sys.path + ['f']\n"
+    )
     assert [(e.op, e.path) for e in facts.syspath] == [
-        ("assign", "a"),
-        ("assign", "b"),
-        ("extend", "c"),
+        ("insert", "b"),
+        ("insert", "a"),
+        ("append", "c"),
+        ("insert", "e"),
+        ("insert", "d"),
+        ("append", "f"),
     ]
 
 

@@ -17,6 +17,7 @@ from jobdeps.analyzer.resolver import (
     DirListing,
     LocalModule,
     Resolver,
+    extension_suffixes,
     find_in_dir,
 )
 
@@ -60,7 +61,8 @@ def test_find_in_dir_precedence_package_module_extension_namespace(tmp_path: Pat
     make(tmp_path, "a/__init__.py", "a.py", "b.py", "b/", "c.cpython-311-x86_64-linux-gnu.so")
     make(tmp_path, "c/", "d/x.py")
     listing = DirListing()
-    found = {n: find_in_dir(listing, tmp_path, n) for n in "abcde"}
+    suffixes = extension_suffixes("3.11")
+    found = {n: find_in_dir(listing, tmp_path, n, suffixes) for n in "abcde"}
     assert {n: (m.kind if m else None) for n, m in found.items()} == {
         "a": "package",
         "b": "module",
@@ -73,8 +75,27 @@ def test_find_in_dir_precedence_package_module_extension_namespace(tmp_path: Pat
 
 def test_find_in_dir_needs_an_exact_extension_name(tmp_path: Path) -> None:
     make(tmp_path, "fastx.abi3.so", "fast.txt")
-    assert find_in_dir(DirListing(), tmp_path, "fast") is None
-    assert find_in_dir(DirListing(), tmp_path, "fastx") is not None
+    suffixes = extension_suffixes("3.11")
+    assert find_in_dir(DirListing(), tmp_path, "fast", suffixes) is None
+    assert find_in_dir(DirListing(), tmp_path, "fastx", suffixes) is not None
+
+
+def test_extensions_in_the_target_interpreters_order(tmp_path: Path) -> None:
+    """CPython tries its own tag, then abi3, then plain .so, all before source; another
+    version's build is never loaded. The choice must not depend on listing order."""
+    make(
+        tmp_path,
+        "m.cpython-310-x86_64-linux-gnu.so",
+        "m.abi3.so",
+        "m.cpython-311-x86_64-linux-gnu.so",
+        "m.py",
+        "old.cpython-310-x86_64-linux-gnu.so",
+    )
+    found = find_in_dir(DirListing(), tmp_path, "m", extension_suffixes("3.11"))
+    assert found is not None and found.path.name == "m.cpython-311-x86_64-linux-gnu.so"
+    found = find_in_dir(DirListing(), tmp_path, "m", extension_suffixes("3.12"))
+    assert found is not None and found.path.name == "m.abi3.so"
+    assert find_in_dir(DirListing(), tmp_path, "old", extension_suffixes("3.11")) is None
 
 
 # -- local, stdlib, site -------------------------------------------------------------

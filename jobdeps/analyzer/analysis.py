@@ -209,6 +209,44 @@ def relpath(path: Path, root: Path) -> str:
         return Path(os.path.relpath(path, root)).as_posix()
 
 
+NO_PARENT = "!no-parent"
+BEYOND_TOP = "!beyond-top"
+
+
+def absolute_name(level: int, module: str, package: str | None) -> str:
+    """The absolute name of ``from {'.' * level}{module} import ...`` made in ``package``.
+
+    Returns :data:`NO_PARENT` (a script: no ``__package__``) or :data:`BEYOND_TOP`
+    when Python would raise ImportError.
+    """
+    if level == 0:
+        return module
+    if not package or package == "__main__":
+        return NO_PARENT
+    bits = package.split(".")
+    if level - 1 >= len(bits):
+        return BEYOND_TOP
+    base = ".".join(bits[: len(bits) - (level - 1)])
+    return f"{base}.{module}" if module else base
+
+
+def _package_of(module: LocalModule) -> str | None:
+    """``__package__`` of a module: itself for a package, else its parent."""
+    if module.kind == "package":
+        return module.name
+    return module.name.rpartition(".")[0] or None
+
+
+@dataclass(frozen=True)
+class _Run:
+    """A local file an import executes, with the ``__name__``/``__package__`` it runs under."""
+
+    path: Path
+    name: str
+    package: str | None
+    kind: str
+
+
 @dataclass
 class _Frame:
     """One module being executed in the walk."""
@@ -316,8 +354,7 @@ class _Walker:
             rel = relpath(module.path, self.root)
             self._add_local(rel, module.path, module.name, "extension")
             return
-        package = module.name if module.kind == "package" else module.name.rpartition(".")[0]
-        self.walk(module.path, module.name, package or None, search, None, kind=module.kind)
+        self.walk(module.path, module.name, _package_of(module), search, None, kind=module.kind)
 
     def walk(
         self,
@@ -344,23 +381,8 @@ class _Walker:
                 self._syspath(top, item, search)
                 continue
             assert isinstance(item, ImportFact)
-            for module, mkind in self._import(top, item, search):
-                if mkind == "run-path":
-                    # exec() runs in the caller's namespace; runpy under its run_name
-                    package = top.package if module.name == top.name else None
-                    child = self._enter(module.path, module.name, package, None, mkind, search)
-                else:
-                    if module.kind == "extension":
-                        self.walk_module(module, search)
-                        continue
-                    if module.kind == "namespace":
-                        continue
-                    mod_package = (
-                        module.name if module.kind == "package" else module.name.rpartition(".")[0]
-                    )
-                    child = self._enter(
-                        module.path, module.name, mod_package or None, None, mkind, search
-                    )
+            for run in self._import(top, item, search):
+                child = self._enter(run.path, run.name, run.package, None, run.kind, search)
                 if child is not None:
                     stack.append(child)
 
@@ -417,15 +439,11 @@ class _Walker:
         for fact in facts.imports:
             if fact.type_checking or fact.kind not in ("import", "from") or fact.dynamic:
                 continue
-            if fact.level:
-                if not package or fact.level - 1 >= len(package.split(".")):
-                    continue
-                bits = package.split(".")
-                base = ".".join(bits[: len(bits) - (fact.level - 1)])
-                name = f"{base}.{fact.module}" if fact.module else base
-            else:
-                name = fact.module
-            resolution = self.resolver.resolve(name, search)
+            name = absolute_name(fact.level, fact.module, package)
+            if name.startswith("!"):
+                continue
+            names = tuple(n for n in fact.names if n != "*") if fact.kind == "from" else ()
+            resolution = self.resolver.resolve(name, search, names)
             if resolution.kind != "local":
                 continue
             paths.extend(m.path for m in resolution.modules if m.kind in ("module", "package"))
@@ -448,7 +466,7 @@ class _Walker:
         if info is None:
             info = self.local[rel] = LocalFile(rel, path, kind=kind)
             self.nodes[f"file:{rel}"] = {"kind": "local", "label": rel}
-        if name and name != "__main__":
+        if name and name != "__main__" and not name.startswith("<"):
             info.names.add(name)
 
     def _check_features(self, rel: str, facts: FileFacts) -> None:
@@ -505,34 +523,23 @@ class _Walker:
                 package = frame.name
             elif fact.package not in (None, "__package__"):
                 package = fact.package
-        if not package or package == "__main__":
-            self.report(
-                "IMP005",
-                f"relative import `{'.' * fact.level}{fact.module}` in a script: "
-                "no parent package when it runs as the main program",
-                frame.rel,
-                fact.line,
-                fact.col + 1,
+        name = absolute_name(fact.level, fact.module, package)
+        if not name.startswith("!"):
+            return name
+        shown = f"{'.' * fact.level}{fact.module}"
+        if name == NO_PARENT:
+            message = (
+                f"relative import `{shown}` in a script: no parent package when it runs as "
+                "the main program"
             )
-            return None
-        bits = package.split(".")
-        if fact.level - 1 >= len(bits):
-            self.report(
-                "IMP005",
-                f"relative import `{'.' * fact.level}{fact.module}` goes beyond the top-level "
-                f"package `{bits[0]}`",
-                frame.rel,
-                fact.line,
-                fact.col + 1,
-            )
-            return None
-        base = ".".join(bits[: len(bits) - (fact.level - 1)])
-        return f"{base}.{fact.module}" if fact.module else base
+        else:
+            top = (package or "").split(".")[0]
+            message = f"relative import `{shown}` goes beyond the top-level package `{top}`"
+        self.report("IMP005", message, frame.rel, fact.line, fact.col + 1)
+        return None
 
-    def _import(
-        self, frame: _Frame, fact: ImportFact, search: list[PathEntry]
-    ) -> list[tuple[LocalModule, str]]:
-        """Resolve one import; return the local modules it executes, in order."""
+    def _import(self, frame: _Frame, fact: ImportFact, search: list[PathEntry]) -> list[_Run]:
+        """Resolve one import; return the local files it executes, in order."""
         if fact.kind == "run-path":
             return self._run_path(frame, fact)
         if fact.dynamic or (fact.kind == "dynamic" and not fact.module and fact.level == 0):
@@ -569,7 +576,38 @@ class _Walker:
                     self._edge(frame, fact, f"file:{relpath(sub.path, self.root)}", sub.name)
         if fact.type_checking:
             return []  # never executed at run time
-        return [(m, "module") for m in executed]
+        if fact.kind == "run-module" and resolution.kind == "local":
+            return self._run_module(executed, fact.package or name, search)
+        return self._runs(executed, search)
+
+    def _runs(self, modules: list[LocalModule], search: list[PathEntry]) -> list[_Run]:
+        """The files importing ``modules`` executes (namespaces have none; extensions are
+        shipped, not read)."""
+        runs = []
+        for module in modules:
+            if module.kind == "extension":
+                self.walk_module(module, search)  # shipped, never read
+            elif module.kind != "namespace":
+                runs.append(_Run(module.path, module.name, _package_of(module), module.kind))
+        return runs
+
+    def _run_module(
+        self, modules: list[LocalModule], run_name: str, search: list[PathEntry]
+    ) -> list[_Run]:
+        """``runpy.run_module(name, run_name=...)``: parents are imported, the target (or a
+        package's ``__main__.py``) runs under ``run_name``."""
+        *parents, last = modules
+        runs = self._runs(parents, search)
+        if last.kind in ("package", "namespace"):
+            folder = last.path.parent if last.kind == "package" else last.path
+            if last.kind == "package":
+                runs.extend(self._runs([last], search))
+            main = folder / "__main__.py"
+            if main.is_file():
+                runs.append(_Run(main, run_name, last.name, "run-path"))
+        elif last.kind == "module":
+            runs.append(_Run(last.path, run_name, last.name.rpartition(".")[0] or None, "run-path"))
+        return runs
 
     @staticmethod
     def _namespace_dist(fact: ImportFact, resolution: Resolution, names: tuple[str, ...]) -> bool:
@@ -761,7 +799,7 @@ class _Walker:
             item = self.unresolved[key] = Unresolved(name, reason)
         item.uses.append(Use(frame.rel, fact.line, name, fact))
 
-    def _run_path(self, frame: _Frame, fact: ImportFact) -> list[tuple[LocalModule, str]]:
+    def _run_path(self, frame: _Frame, fact: ImportFact) -> list[_Run]:
         if fact.dynamic or not fact.module:
             self.report(
                 "IMP009",
@@ -771,16 +809,23 @@ class _Walker:
                 fact.col + 1,
             )
             return []
-        # Relative to the working folder (the job's root), as open() would see it.
-        for base in (self.root, frame.path.parent):
-            candidate = Path(os.path.normpath(base / fact.module))
-            if candidate.is_file():
-                self._edge(frame, fact, f"file:{relpath(candidate, self.root)}", fact.module)
-                run_name = fact.package or frame.name
-                return [(LocalModule(run_name, candidate, "module"), "run-path")]
+        # Relative to the working folder (the job's root), as open() sees it.
+        candidate = Path(os.path.normpath(self.root / fact.module))
+        if candidate.is_file():
+            self._edge(frame, fact, f"file:{relpath(candidate, self.root)}", fact.module)
+            # exec() runs in the caller's namespace; runpy under its run_name
+            if fact.package is None:
+                return [_Run(candidate, frame.name, frame.package, "run-path")]
+            return [_Run(candidate, fact.package, None, "run-path")]
+        beside = frame.path.parent / fact.module
+        where = (
+            f"; it exists beside {frame.rel}, but the path is relative to the working folder"
+            if beside.is_file()
+            else ""
+        )
         self.report(
             "IMP014",
-            f"`{fact.module}` is run here but does not exist",
+            f"`{fact.module}` is run here but does not exist{where}",
             frame.rel,
             fact.line,
             fact.col + 1,

@@ -193,13 +193,15 @@ class _Collector(cst.CSTVisitor):
             _catches_import_error(h.type) and not self._gives_up(h) for h in node.handlers
         )
         self.depth += 1
+        # Only the try body is optional: a fallback import in the handler is what the
+        # job needs when the first one fails.
         if catches:
             self.ctx.optional += 1
         node.body.visit(self)
-        for handler in node.handlers:
-            handler.visit(self)
         if catches:
             self.ctx.optional -= 1
+        for handler in node.handlers:
+            handler.visit(self)
         if node.orelse is not None:
             node.orelse.visit(self)
         if node.finalbody is not None:
@@ -212,7 +214,7 @@ class _Collector(cst.CSTVisitor):
         if kind == "main" and self.depth == 0 and self.main_guard_line is None:
             self.main_guard_line = self.pos(node)[0]
         self.depth += 1
-        test = _code(node.test, 400) if kind == "conditional" else ""
+        test = self._condition_text(node.test) if kind == "conditional" else ""
         if test:
             self.ctx.conditions.append(f"({test})")
         self._visit_branch(node.body, kind if not negated else None)
@@ -225,6 +227,17 @@ class _Collector(cst.CSTVisitor):
             self.ctx.conditions.pop()
         self.depth -= 1
         return False
+
+    def _condition_text(self, test: cst.BaseExpression) -> str:
+        """The guard as source, with aliases spelled out (``_s.version_info`` -> ``sys....``)."""
+        aliases = {
+            local: full
+            for local, full in self.aliases.items()
+            if local != full and full.split(".")[0] in ("sys", "os", "platform")
+        }
+        if aliases:
+            test = test.visit(_AliasExpander(aliases))  # type: ignore[assignment]
+        return _code(test, 400)
 
     def _visit_branch(self, branch: cst.CSTNode, kind: str | None) -> None:
         attr = {"main": "main_only", "type_checking": "type_checking"}.get(kind or "", kind)
@@ -331,15 +344,22 @@ class _Collector(cst.CSTVisitor):
                     self.values.pop(target.target.value, None)
                 else:
                     self.values[target.target.value] = value
-            elif _dotted(target.target) == "sys.path" or (
+            elif _dotted(target.target) == "sys.path":
+                # `sys.path = [...] + sys.path` prepends; `sys.path + [...]` appends
+                front = not (
+                    isinstance(node.value, cst.BinaryOperation)
+                    and _dotted(node.value.left) == "sys.path"
+                )
+                self._syspath_list(node, "insert" if front else "append", node.value)
+            elif (
                 isinstance(target.target, cst.Subscript)
                 and _dotted(target.target.value) == "sys.path"
             ):
-                self._syspath_list(node, "assign", node.value)
+                self._syspath_list(node, "insert", node.value)  # sys.path[:0] = [...]
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if _dotted(node.target) == "sys.path":
-            self._syspath_list(node, "extend", node.value)
+            self._syspath_list(node, "append", node.value)
 
     def visit_Call(self, node: cst.Call) -> None:
         qn = self.qualname(node.func)
@@ -368,7 +388,7 @@ class _Collector(cst.CSTVisitor):
             if len(args) > index:
                 self._syspath_value(node, qn.rsplit(".", 1)[1], args[index].value)
         elif qn == "sys.path.extend" and args:
-            self._syspath_list(node, "extend", args[0].value)
+            self._syspath_list(node, "append", args[0].value)
 
     def _dynamic_import(self, node: cst.Call, qn: str, args: list[cst.Arg]) -> None:
         text = string_value(args[0].value) if args else None
@@ -403,7 +423,8 @@ class _Collector(cst.CSTVisitor):
         if elements is None:
             self.syspath.append(SysPathEdit(self.pos(node)[0], op, None, None, _code(expr)))
             return
-        for element in elements:
+        # Each edit is applied in turn: inserting at the front in reverse keeps the list's order.
+        for element in reversed(elements) if op == "insert" else elements:
             self._syspath_value(node, op, element)
 
     # -- literals ----------------------------------------------------------------
@@ -417,6 +438,25 @@ class _Collector(cst.CSTVisitor):
             value = self.evaluate(node)
             if value is not None and value.anchor == "file" and not value.is_file_itself:
                 self.literals.append(PathLiteral(self.pos(node)[0], value.as_posix(), "file"))
+
+
+class _AliasExpander(cst.CSTTransformer):
+    """Rewrites names bound by ``import sys as _s`` / ``from sys import version_info``."""
+
+    def __init__(self, aliases: dict[str, str]) -> None:
+        super().__init__()
+        self.aliases = aliases
+        self.attribute_names: set[int] = set()
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        self.attribute_names.add(id(node.attr))  # `x.vi`: the attribute is not the alias
+        return True
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        if id(original_node) in self.attribute_names:
+            return updated_node
+        full = self.aliases.get(original_node.value)
+        return cst.parse_expression(full) if full else updated_node
 
 
 def _code(node: cst.CSTNode, limit: int = 120) -> str:

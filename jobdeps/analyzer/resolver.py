@@ -12,7 +12,6 @@ imported submodule.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +33,6 @@ STDLIB = "<stdlib>"
 SITE = "<site-packages>"
 PathEntry = Path | str  # a local folder, or STDLIB / SITE
 
-_EXT_RE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z0-9_\-]+)?\.(?:so|pyd)$")
 
 ModuleKind = Literal["module", "package", "namespace", "extension"]
 
@@ -100,21 +98,29 @@ class DirListing:
         return cached
 
 
-def find_in_dir(listing: DirListing, directory: Path, name: str) -> LocalModule | None:
-    """One step of the path finder inside ``directory``: package, module, extension,
-    or a namespace portion, in that order of precedence."""
+def extension_suffixes(version: str) -> tuple[str, ...]:
+    """What the target's import system loads as an extension module, in its order
+    (CPython on Linux x86_64): ``.cpython-311-x86_64-linux-gnu.so``, ``.abi3.so``, ``.so``."""
+    tag = version.replace(".", "")
+    return (f".cpython-{tag}-x86_64-linux-gnu.so", ".abi3.so", ".so")
+
+
+def find_in_dir(
+    listing: DirListing, directory: Path, name: str, ext_suffixes: Sequence[str] = (".so",)
+) -> LocalModule | None:
+    """One step of the path finder inside ``directory``, in CPython's order: a package
+    (folder with ``__init__.py``), an extension module, a source module, and last a
+    namespace portion (a folder without ``__init__.py``)."""
     names = listing.names(directory)
     candidate = directory / name
     has_dir = name in names and listing.is_dir(candidate)
     if has_dir and "__init__.py" in listing.names(candidate):
         return LocalModule(name, candidate / "__init__.py", "package")
+    for suffix in ext_suffixes:
+        if name + suffix in names:
+            return LocalModule(name, directory / (name + suffix), "extension")
     if f"{name}.py" in names:
         return LocalModule(name, directory / f"{name}.py", "module")
-    for entry in names:
-        if entry.startswith(name + ".") and (entry.endswith(".so") or entry.endswith(".pyd")):
-            match = _EXT_RE.match(entry)
-            if match and match.group("name") == name:
-                return LocalModule(name, directory / entry, "extension")
     if has_dir:
         return LocalModule(name, candidate, "namespace")
     return None
@@ -136,6 +142,7 @@ class Resolver:
         self.listing = listing or DirListing()
         self._stdlib = stdlib_top_level(target_version)
         self._preloaded = preloaded_modules(target_version)
+        self.ext_suffixes = extension_suffixes(target_version)
         self._site_cache: dict[str, ModuleHit | None] = {}
         self._memo: dict[tuple[str, tuple[PathEntry, ...]], Resolution] = {}
 
@@ -179,7 +186,7 @@ class Resolver:
                     site_namespace = True
                 continue
             assert isinstance(entry, Path)
-            found = find_in_dir(self.listing, entry, top)
+            found = find_in_dir(self.listing, entry, top, self.ext_suffixes)
             if found is None:
                 continue
             if found.kind == "namespace":
@@ -197,7 +204,7 @@ class Resolver:
             return self._dist(name, hit)
         # Only the project root finds it: the job needs the root on its path.
         if self.root not in search:
-            found = find_in_dir(self.listing, self.root, top)
+            found = find_in_dir(self.listing, self.root, top, self.ext_suffixes)
             if found is not None and found.kind != "namespace":
                 resolution = self._descend(name, [found])
                 resolution.root_fallback = True
@@ -239,7 +246,7 @@ class Resolver:
                     "unresolved", name, chain, missing_part=".".join(parts[: depth + 1])
                 )
             folder = current.path.parent if current.kind == "package" else current.path
-            found = find_in_dir(self.listing, folder, parts[depth])
+            found = find_in_dir(self.listing, folder, parts[depth], self.ext_suffixes)
             if found is None:
                 return Resolution(
                     "unresolved", name, chain, missing_part=".".join(parts[: depth + 1])
@@ -251,18 +258,27 @@ class Resolver:
     def _namespace(
         self, name: str, portions: list[Path], submodules: tuple[str, ...] = ()
     ) -> Resolution | None:
-        """A local namespace package counts only when a portion holds the submodule."""
+        """A local namespace package counts only when a portion holds the submodule.
+
+        A bare ``import helpers`` of a folder without ``__init__.py`` counts when the
+        folder holds Python code; a folder of data named like a distribution
+        (``datasets/``) does not make ``import datasets`` local.
+        """
         parts = name.split(".")
         top = parts[0]
         if len(parts) == 1:
             for portion in portions:
                 folder = portion / top
-                if any(find_in_dir(self.listing, folder, sub) for sub in submodules if sub != "*"):
+                wanted = [s for s in submodules if s != "*"]
+                holds = any(
+                    find_in_dir(self.listing, folder, sub, self.ext_suffixes) for sub in wanted
+                )
+                if holds or (not wanted and self._holds_python(folder)):
                     return Resolution("local", name, [LocalModule(top, folder, "namespace")])
             return None
         for portion in portions:
             folder = portion / top
-            found = find_in_dir(self.listing, folder, parts[1])
+            found = find_in_dir(self.listing, folder, parts[1], self.ext_suffixes)
             if found is None:
                 continue
             chain = [LocalModule(top, folder, "namespace")]
@@ -270,12 +286,20 @@ class Resolver:
             return self._descend(name, chain, 2)
         return None
 
+    def _holds_python(self, folder: Path) -> bool:
+        names = self.listing.names(folder)
+        return any(n.endswith(".py") for n in names) or any(
+            "__init__.py" in self.listing.names(folder / n)
+            for n in sorted(names)
+            if self.listing.is_dir(folder / n)
+        )
+
     def submodule(self, parent: LocalModule, name: str) -> LocalModule | None:
         """``from parent import name``: the submodule ``name`` if it exists (else a name)."""
         if parent.kind not in ("package", "namespace"):
             return None
         folder = parent.path.parent if parent.kind == "package" else parent.path
-        found = find_in_dir(self.listing, folder, name)
+        found = find_in_dir(self.listing, folder, name, self.ext_suffixes)
         if found is None:
             return None
         return LocalModule(f"{parent.name}.{name}", found.path, found.kind)

@@ -70,13 +70,18 @@ def stdlib_top_level(version: str) -> frozenset[str]:
     return frozenset(name.split(".")[0] for name in stdlib_modules(version))
 
 
+#: stdlib-list artefacts and test-only modules: a user's `lib` or `test` is never "stdlib".
+_NOT_PUBLIC = frozenset({"lib", "test", "xxlimited", "xxsubtype"})
+
+
 @cache
 def all_stdlib_top_level() -> frozenset[str]:
-    """Top-level names that are stdlib in *some* Python 3 version we know."""
+    """Public top-level names that are stdlib in *some* Python 3 version we know
+    (for "this module was removed from / is not yet in the target's stdlib")."""
     names: set[str] = set()
     for version in ("3.8", "3.9", *SUPPORTED_VERSIONS):
         names |= stdlib_top_level(version)
-    return frozenset(names)
+    return frozenset(n for n in names if not n.startswith("_") and n not in _NOT_PUBLIC)
 
 
 @cache

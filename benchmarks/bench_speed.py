@@ -254,6 +254,10 @@ def bench_project(name: str, root: Path, entry: Path, args: argparse.Namespace) 
         ]
         row["pipreqs"], row["pipreqs_rss"], _ = median_run(pip_cmd, env, root, args.repeat)
     if args.deptry:
+        # deptry needs a dependency specification to start: an empty one
+        spec = root / "pyproject.toml"
+        if not spec.exists():
+            spec.write_text('[project]\nname = "bench"\nversion = "0"\ndependencies = []\n')
         deptry_cmd = [args.deptry, str(root), "--no-ansi"]
         row["deptry"], row["deptry_rss"], _ = median_run(deptry_cmd, env, root, args.repeat)
     shutil.rmtree(cache, ignore_errors=True)

@@ -28,9 +28,10 @@ class ImportFact:
     ``package`` is the ``package=`` argument of ``import_module``: ``"__package__"``,
     ``"__name__"``, a literal, or None; for ``runpy`` calls it is the ``run_name`` the
     file runs under (``"<run_path>"`` by default, so its ``__main__`` block does not
-    run), and None for ``exec``, which runs in the caller's namespace. ``condition`` holds, for a ``conditional``
-    import, the guarding tests as source text joined with ``and`` (``not (...)`` for
-    an ``else`` branch), so that the walk can judge them for the target Python.
+    run), and None for ``exec``, which runs in the caller's namespace.
+    ``condition`` holds, for a ``conditional`` import, the guarding tests as source
+    text joined with ``and`` (``not (...)`` for an ``else`` branch, aliases spelled
+    out), so that the walk can judge them for the target Python.
     """
 
     kind: ImportKind

@@ -21,9 +21,17 @@ and computes positions with ``MetadataWrapper``: exact, and 50 times slower than
    headers of its enclosing blocks with all their clauses (so ``try``/``except``,
    ``if``/``else`` and ``def`` give the same context flags); pruned bodies get a
    ``pass``;
-4. runs the reference collector over that skeleton, whose lines are the
+4. reads the path literals of statements that matter only for those (data
+   tables, mostly) from their string tokens directly, and looks again at the code
+   of a marked multi-line statement with its strings emptied (a table whose
+   strings merely say ``import`` is not kept);
+5. runs the reference collector over that skeleton, whose lines are the
    original lines verbatim (so columns are exact) and map back to the original
-   line numbers.
+   line numbers (:mod:`jobdeps.analyzer.skeleton`).
+
+The kept set must cover whatever the collector reads: if ``extract.py`` starts
+reading something new (as it did with handler bodies, for ``raise`` and
+``sys.exit()``), the equivalence test fails until the plan keeps it too.
 
 Statements that are dropped produce no facts and change no state the
 collector reads; ``tests/test_fastpath.py`` checks equality with the reference

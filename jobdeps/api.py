@@ -19,8 +19,10 @@ from pathlib import Path
 
 from jobdeps.analyzer.analysis import Analysis, AnalysisOptions, EntryError, analyze
 from jobdeps.analyzer.entries import EntrySpec
-from jobdeps.analyzer.findings import Finding, sort_findings
+from jobdeps.analyzer.findings import Finding
 from jobdeps.analyzer.jobconfig import JobConfig
+from jobdeps.analyzer.settings import ProjectSettings, load_settings
+from jobdeps.preflight import filter_findings
 
 __all__ = [
     "Analysis",
@@ -58,6 +60,7 @@ class Job:
     entries: list[EntrySpec]
     config: JobConfig | None = None
     findings: list[Finding] = field(default_factory=list)
+    settings: ProjectSettings = field(default_factory=ProjectSettings)
 
     @property
     def target_version(self) -> str | None:
@@ -134,7 +137,8 @@ def load_job(
         specs.append(entry_for_path(_relative_to(path, root_path), root=root_path))
     for module in modules:
         specs.append(EntrySpec("module", module))
-    return Job(root_path, _dedupe(specs), job_config, findings)
+    settings, setting_findings = load_settings(root_path)
+    return Job(root_path, _dedupe(specs), job_config, findings + setting_findings, settings)
 
 
 def _relative_to(path: Path, root: Path) -> str:
@@ -163,8 +167,13 @@ def analyze_job(
     """
     options = options or AnalysisOptions()
     options.root = job.root
-    if options.python_version is None and job.target_version:
-        options.python_version = job.target_version
+    # The target Python: the flag, else the config's `version` (what the platform runs),
+    # else [tool.jobdeps] python-version, else the running interpreter.
+    options.python_version = (
+        options.python_version or job.target_version or job.settings.python_version
+    )
+    if not options.extra_paths and job.settings.paths:
+        options.extra_paths = [job.root / p for p in job.settings.paths]
     if not job.entries and job.config is None:
         raise UsageError("no entry points found")
     # A config with no usable entry still gets its findings (CFG004, CFG029, CFG030).
@@ -183,7 +192,14 @@ def analyze_job(
         extra.extend(check_total_size(job.config, local_bytes))
         extra.extend(check_manual_mode(job.config, analysis))
         extra.extend(_manual_requirements(job, analysis))
-    analysis.findings = sort_findings(analysis.findings + extra)
+    settings = job.settings
+    analysis.findings = filter_findings(
+        analysis.findings + extra,
+        analysis,
+        select=settings.select,
+        ignore=settings.ignore,
+        severity=settings.severity,
+    )
     return analysis
 
 
@@ -223,7 +239,7 @@ def requirements_for(
     pip = python.pip if python is not None else None
     if pip is not None and pip.no_deps:
         transitive = True
-    return build_requirements(
+    result = build_requirements(
         analysis,
         pip=pip,
         transitive=transitive,
@@ -231,6 +247,20 @@ def requirements_for(
         pin=pin,
         dialect=dialect,
     )
+    settings = job.settings
+    result.findings = filter_findings(
+        result.findings,
+        analysis,
+        select=settings.select,
+        ignore=settings.ignore,
+        severity=settings.severity,
+    )
+    return result
+
+
+def default_dialect(job: Job) -> str:
+    """``[tool.jobdeps] dialect``, else the platform's with a config, else pip's."""
+    return job.settings.dialect or ("datasphere" if job.config is not None else "pip")
 
 
 def check_job(job: Job, options: AnalysisOptions | None = None, check_options=None):
@@ -253,13 +283,10 @@ def bundle_job(
 
     Returns ``(BundleResult, verify_findings)``; raises ``BundleRefused`` on errors.
     """
-    from jobdeps.analyzer.settings import load_settings
     from jobdeps.bundler.bundle import DEFAULT_OUTDIR, verify_bundle, write_bundle
 
-    settings, setting_findings = load_settings(job.root)
+    settings = job.settings
     options = options or AnalysisOptions()
-    if options.python_version is None and settings.python_version:
-        options.python_version = settings.python_version
     analysis = analyze_job(job, options)
     requirements = requirements_for(job, analysis, dialect="datasphere")
     result = write_bundle(
@@ -270,7 +297,13 @@ def bundle_job(
         include=[*settings.include, *include],
         allow=[*settings.allow, *allow],
     )
-    result.findings = sort_findings(result.findings + setting_findings + analysis.findings)
+    result.findings = filter_findings(
+        result.findings + analysis.findings,
+        analysis,
+        select=settings.select,
+        ignore=settings.ignore,
+        severity=settings.severity,
+    )
     verified = verify_bundle(analysis, result.outdir, options) if verify else []
     return result, verified
 

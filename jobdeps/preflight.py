@@ -89,20 +89,14 @@ def run_checks(
     job, analysis_options: AnalysisOptions | None = None, options: CheckOptions | None = None
 ) -> CheckResult:
     """Analyse ``job`` (a :class:`jobdeps.api.Job`) and run every rule on it."""
-    from jobdeps.analyzer.settings import load_settings
     from jobdeps.api import analyze_job, requirements_for
     from jobdeps.bundler.datafiles import unshipped_data_files
     from jobdeps.bundler.plan import plan_bundle
 
-    settings, setting_findings = load_settings(job.root)
-    options = merge_settings(options or CheckOptions(), settings)
-    analysis_options = analysis_options or AnalysisOptions()
-    if analysis_options.python_version is None and settings.python_version:
-        analysis_options.python_version = settings.python_version
-    if settings.paths and not analysis_options.extra_paths:
-        analysis_options.extra_paths = [job.root / p for p in settings.paths]
-    analysis = analyze_job(job, analysis_options, platform_checks=True)
-    findings: list[Finding] = [*setting_findings, *analysis.findings]
+    options = merge_settings(options or CheckOptions(), job.settings)
+    # analyze_job applies [tool.jobdeps] (target, paths, and its select/ignore/severity).
+    analysis = analyze_job(job, analysis_options or AnalysisOptions(), platform_checks=True)
+    findings: list[Finding] = list(analysis.findings)
     dialect = options.dialect or ("datasphere" if job.config is not None else "pip")
     requirements = requirements_for(job, analysis, dialect=dialect, transitive=options.transitive)
     findings.extend(requirements.findings)

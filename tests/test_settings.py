@@ -64,3 +64,47 @@ def test_filter_select_ignore_and_severity() -> None:
     assert [f.code for f in kept] == ["ENV001", "IMP001"]
     lowered = filter_findings(findings, None, severity={"IMP001": Severity.INFO})
     assert next(f for f in lowered if f.code == "IMP001").severity is Severity.INFO
+
+
+def _project(tmp_path, pyproject: str, config: str | None = None):
+    (tmp_path / "src" / "lib").mkdir(parents=True)
+    (tmp_path / "src" / "lib" / "__init__.py").write_text("")
+    (tmp_path / "main.py").write_text(
+        "import lib\nimport missing_thing\n\nif __name__ == '__main__':\n    pass\n"
+    )
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    if config is not None:
+        (tmp_path / "config.yaml").write_text(config)
+    return tmp_path
+
+
+def test_every_command_applies_the_settings(tmp_path) -> None:
+    """analyze, requirements and bundle read [tool.jobdeps] as check does."""
+    from jobdeps.api import analyze_job, load_job, requirements_for
+
+    root = _project(
+        tmp_path,
+        '[tool.jobdeps]\npython-version = "3.10"\npaths = ["src"]\nignore = ["IMP001"]\n',
+    )
+    job = load_job(["main.py"], cwd=root)
+    analysis = analyze_job(job)
+    assert analysis.target_version == "3.10"
+    assert sorted(analysis.local_files) == ["main.py", "src/lib/__init__.py"]
+    assert "IMP001" not in {f.code for f in analysis.findings}
+    requirements = requirements_for(job, analysis)
+    assert all(f.code != "IMP001" for f in requirements.findings)
+
+
+def test_config_version_beats_pyproject(tmp_path) -> None:
+    """The config's `version` is what runs on the platform; a flag still wins over both."""
+    from jobdeps.analyzer.analysis import AnalysisOptions
+    from jobdeps.api import analyze_job, load_job
+
+    config = (
+        "cmd: python main.py\nenv:\n  python:\n    type: manual\n    version: 3.12.1\n"
+        "    local-paths:\n      - src\n"
+    )
+    root = _project(tmp_path, '[tool.jobdeps]\npython-version = "3.10"\n', config)
+    assert analyze_job(load_job(cwd=root)).target_version == "3.12"
+    flagged = analyze_job(load_job(cwd=root), AnalysisOptions(python_version="3.11"))
+    assert flagged.target_version == "3.11"

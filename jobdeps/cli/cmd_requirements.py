@@ -112,7 +112,9 @@ def requirements(
 
     options = analysis_options(python_version, site_packages, python, path, no_cache)
     job, analysis = run_analysis(entries, module, config, root, options)
-    chosen = dialect or ("datasphere" if job.config is not None else "pip")
+    from jobdeps.api import default_dialect
+
+    chosen = dialect or default_dialect(job)
     python_env = job.config.env.python if job.config is not None else None
     pip = python_env.pip if python_env is not None else None
 

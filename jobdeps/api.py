@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from jobdeps.analyzer.analysis import Analysis, AnalysisOptions, EntryError, analyze
@@ -123,9 +123,12 @@ def load_job(
         findings.extend(discovery_findings)
         base = job_config.base_dir.resolve()
         for spec in discovered:
-            if spec.kind != "module" and base != root_path:
-                target = _relative_to(base / spec.target, root_path)
-                spec = EntrySpec(spec.kind, target, spec.origin, spec.origin_line)
+            if base != root_path:  # config paths are relative to its folder
+                target = spec.target
+                if spec.kind != "module":
+                    target = _relative_to(base / spec.target, root_path)
+                paths = tuple(_relative_to(base / p, root_path) for p in spec.pythonpath)
+                spec = replace(spec, target=target, pythonpath=paths)
             specs.append(spec)
     root_path = root_path or cwd
     if not root_path.is_dir():

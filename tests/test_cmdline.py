@@ -282,3 +282,23 @@ def test_no_python_program_with_python_env(job: Path) -> None:
     assert cfg is not None
     entries, findings = discover_entries(cfg)
     assert entries == [] and [(f.code, f.line) for f in findings] == [("CFG030", 1)]
+
+
+def test_pythonpath_prefix_and_export_reach_the_entry(tmp_path) -> None:
+    """`PYTHONPATH=. python src/main.py` puts the job folder on the path: the walk uses it."""
+    from jobdeps.analyzer.cmdline import entries_from_command
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.py").write_text("")
+    (tmp_path / "lib").mkdir()
+    entries, _ = entries_from_command("PYTHONPATH=. python src/main.py", tmp_path, "cmd", 1)
+    assert [e.pythonpath for e in entries] == [(".",)]
+    entries, _ = entries_from_command(
+        "export PYTHONPATH=$PYTHONPATH:$PWD/lib && python src/main.py; python src/main.py",
+        tmp_path,
+        "cmd",
+        1,
+    )
+    assert [e.pythonpath for e in entries] == [("lib",)]
+    entries, _ = entries_from_command("python src/main.py", tmp_path, "cmd", 1)
+    assert [e.pythonpath for e in entries] == [()]

@@ -302,7 +302,9 @@ class _Walker:
 
     # -- entries --------------------------------------------------------------------
     def run_entry(self, entry: EntrySpec) -> None:
-        extras = [p.resolve() for p in self.options.extra_paths]
+        # sys.path after the first entry: PYTHONPATH of the command, then --path roots
+        extras = [Path(os.path.normpath(self.root / p)) for p in entry.pythonpath]
+        extras += [p.resolve() for p in self.options.extra_paths]
         if entry.kind == "module":
             search: list[PathEntry] = [self.root, *extras, STDLIB, SITE]
             self._run_module_entry(entry, search)

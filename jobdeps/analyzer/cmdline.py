@@ -80,8 +80,34 @@ class _Ctx:
     entries: list[EntrySpec] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
+    prefix_env: dict[str, str] = field(default_factory=dict)
+
     def add_entry(self, kind: EntryKind, target: str) -> None:
-        self.entries.append(EntrySpec(kind, target, self.origin, self.origin_line))
+        self.entries.append(
+            EntrySpec(kind, target, self.origin, self.origin_line, self.pythonpath())
+        )
+
+    def shell_variables(self) -> dict[str, str]:
+        """Variables a shell line can use: the config's, ``$PWD`` (the job folder), and an
+        empty ``$PYTHONPATH`` unless the command set one (the VM starts without it)."""
+        return {"PWD": str(self.base_dir), "PYTHONPATH": "", **self.variables}
+
+    def pythonpath(self) -> tuple[str, ...]:
+        """``PYTHONPATH`` of the command being read, as folders relative to the job folder."""
+        raw = self.prefix_env.get("PYTHONPATH", self.variables.get("PYTHONPATH"))
+        if not raw:
+            return ()
+        value = expand(raw, self.shell_variables())
+        if value is None:
+            return ()
+        folders = []
+        for part in value.split(":"):
+            if not part:
+                continue
+            rel = normalize_target(part, self.base_dir)
+            if rel is not None and rel not in folders:
+                folders.append(rel)
+        return tuple(folders)
 
     def report(self, code: str, message: str) -> None:
         self.findings.append(finding(code, message, self.path, self.line))
@@ -250,13 +276,23 @@ def _command(words: list[str], ctx: _Ctx) -> None:
     if i == len(words):  # ``NAME=value`` alone: a shell variable for later lines
         for word in words:
             name, _, value = word.partition("=")
-            expanded = expand(value, ctx.variables)
+            expanded = expand(value, ctx.shell_variables())
             if expanded is None:
                 ctx.variables.pop(name, None)
             else:
                 ctx.variables[name] = expanded
         return
-    words = words[i:]
+    saved = dict(ctx.prefix_env)
+    for word in words[:i]:  # `PYTHONPATH=. python x.py`: for this command only
+        name, _, value = word.partition("=")
+        ctx.prefix_env[name] = value
+    try:
+        _dispatch(words[i:], ctx)
+    finally:
+        ctx.prefix_env = saved
+
+
+def _dispatch(words: list[str], ctx: _Ctx) -> None:
     head = words[0]
     program = expand(head, ctx.variables)
     if program is None:

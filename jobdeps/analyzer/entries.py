@@ -18,20 +18,26 @@ class EntrySpec:
     module name for ``python -m`` entries. ``origin`` says where it came from:
     ``"argument"``, ``"cmd"``, ``"root-paths"`` or ``"run.sh:3"`` for a line of a
     shell script; ``origin_line`` is the line in config.yaml when there is one.
+    ``pythonpath`` holds the folders (relative to the project root) that the command
+    puts on ``PYTHONPATH`` (``PYTHONPATH=. python src/main.py``).
     """
 
     kind: EntryKind
     target: str
     origin: str = "argument"
     origin_line: int | None = None
+    pythonpath: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        return {
+        data: dict = {
             "kind": self.kind,
             "target": self.target,
             "origin": self.origin,
             "origin_line": self.origin_line,
         }
+        if self.pythonpath:
+            data["pythonpath"] = list(self.pythonpath)
+        return data
 
 
 def entry_for_path(

@@ -12,12 +12,11 @@ need both (entry guards, manual-mode coverage).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from jobdeps.analyzer.analysis import Analysis, AnalysisOptions, EntryError, analyze
+from jobdeps.analyzer.analysis import Analysis, AnalysisOptions, EntryError, analyze, relpath
 from jobdeps.analyzer.entries import EntrySpec
 from jobdeps.analyzer.findings import Finding
 from jobdeps.analyzer.jobconfig import JobConfig
@@ -126,8 +125,8 @@ def load_job(
             if base != root_path:  # config paths are relative to its folder
                 target = spec.target
                 if spec.kind != "module":
-                    target = _relative_to(base / spec.target, root_path)
-                paths = tuple(_relative_to(base / p, root_path) for p in spec.pythonpath)
+                    target = relpath(base / spec.target, root_path)
+                paths = tuple(relpath(base / p, root_path) for p in spec.pythonpath)
                 spec = replace(spec, target=target, pythonpath=paths)
             specs.append(spec)
     root_path = root_path or cwd
@@ -137,18 +136,11 @@ def load_job(
         path = (cwd / entry).resolve()
         if not path.exists():
             raise UsageError(f"{entry}: no such file")
-        specs.append(entry_for_path(_relative_to(path, root_path), root=root_path))
+        specs.append(entry_for_path(relpath(path, root_path), root=root_path))
     for module in modules:
         specs.append(EntrySpec("module", module))
     settings, setting_findings = load_settings(root_path)
     return Job(root_path, _dedupe(specs), job_config, findings + setting_findings, settings)
-
-
-def _relative_to(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return Path(os.path.relpath(path, root)).as_posix()
 
 
 def _dedupe(specs: list[EntrySpec]) -> list[EntrySpec]:
@@ -220,7 +212,7 @@ def _manual_requirements(job: Job, analysis: Analysis) -> list[Finding]:
         path,
         analysis,
         dialect="datasphere",
-        display_path=_relative_to(path.resolve(), job.root),
+        display_path=relpath(path.resolve(), job.root),
         pip=python.pip,
     )
 

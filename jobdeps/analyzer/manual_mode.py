@@ -14,8 +14,9 @@ from jobdeps.analyzer.findings import Finding, finding
 from jobdeps.analyzer.jobconfig import JobConfig
 
 
-def _covers(local_path: str, rel: str) -> bool:
-    base = PurePosixPath(local_path.strip("/") or ".")
+def covers(folder_or_file: str, rel: str) -> bool:
+    """True when the posix path ``rel`` is ``folder_or_file`` or lies under it."""
+    base = PurePosixPath(folder_or_file.strip("/") or ".")
     target = PurePosixPath(rel)
     return str(base) == "." or target == base or base in target.parents
 
@@ -39,7 +40,7 @@ def check_plain_inputs(cfg: JobConfig, analysis: Analysis) -> list[Finding]:
     entries = set(analysis.entry_files)
     found: list[Finding] = []
     for rel, info in analysis.local_files.items():
-        if rel in entries or info.kind == "extension" or any(_covers(p, rel) for p in shipped):
+        if rel in entries or info.kind == "extension" or any(covers(p, rel) for p in shipped):
             continue
         found.append(
             finding(
@@ -75,7 +76,7 @@ def check_manual_mode(cfg: JobConfig, analysis: Analysis) -> list[Finding]:
     for rel, info in analysis.local_files.items():
         if rel in entries or info.kind == "extension":
             continue
-        if any(_covers(p, rel) for p in shipped):
+        if any(covers(p, rel) for p in shipped):
             continue
         found.append(
             finding(

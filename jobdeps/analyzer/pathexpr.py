@@ -173,15 +173,13 @@ class PathEvaluator:
             method = func.attr.value
             # method calls on a path value: .resolve(), .joinpath("x"), .parent ...
             if method in _IDENTITY_METHODS and not args:
-                qn = self._qualname(func)
-                if qn not in ("pathlib.Path.cwd", "pathlib.Path.home"):
-                    return self._eval(func.value)
+                return self._eval(func.value)
             if method == "joinpath":
                 return self._join_args(self._eval(func.value), args)
         qn = self._qualname(func)
         if qn is None:
             return None
-        if qn in ("os.getcwd", "pathlib.Path.cwd", "os.curdir"):
+        if qn in ("os.getcwd", "pathlib.Path.cwd"):
             return PathVal("cwd")
         if qn in _IDENTITY:
             if not args:

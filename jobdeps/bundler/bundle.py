@@ -170,7 +170,7 @@ def verify_bundle(analysis: Analysis, outdir: Path, options: AnalysisOptions) ->
     with tempfile.TemporaryDirectory(prefix="jobdeps-verify-") as tmp:
         unpacked = Path(tmp)
         unpack_like_platform(outdir / "local.zip", unpacked)
-        entries = [e for e in analysis.entries]
+        entries = list(analysis.entries)
         missing_entries = [
             e for e in entries if e.kind != "module" and not (unpacked / e.target).exists()
         ]

@@ -14,17 +14,11 @@ from pathlib import Path, PurePosixPath
 
 from jobdeps.analyzer.analysis import Analysis
 from jobdeps.analyzer.findings import Finding, finding
+from jobdeps.analyzer.manual_mode import covers
 
 
 def _covered(rel: str, shipped: set[str], shipped_dirs: set[str], inputs: list[str]) -> bool:
-    if rel in shipped or rel in shipped_dirs:
-        return True
-    target = PurePosixPath(rel)
-    for item in inputs:
-        base = PurePosixPath(item.strip("/"))
-        if target == base or base in target.parents:
-            return True
-    return False
+    return rel in shipped or rel in shipped_dirs or any(covers(item, rel) for item in inputs)
 
 
 def unshipped_data_files(

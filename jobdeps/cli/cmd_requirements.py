@@ -15,6 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from jobdeps.analyzer.analysis import relpath
 from jobdeps.cli.options import (
     ConfigOpt,
     Entries,
@@ -64,14 +65,6 @@ CheckOpt = Annotated[
 FormatOpt = Annotated[
     str, typer.Option("--format", help="Findings of --check: text, json, github or sarif.")
 ]
-
-
-def _display_path(path: Path, root: Path) -> str:
-    absolute = path.resolve()
-    try:
-        return absolute.relative_to(root).as_posix()
-    except ValueError:
-        return Path(os.path.relpath(absolute, root)).as_posix()
 
 
 def requirements(
@@ -175,7 +168,7 @@ def _check(check: Path, analysis, dialect: str, pip, transitive: bool, fmt: str)
         check,
         analysis,
         dialect=dialect,
-        display_path=_display_path(check, analysis.root),
+        display_path=relpath(check.resolve(), analysis.root),
         pip=pip,
         transitive_names=transitive_names,
     )

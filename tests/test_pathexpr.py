@@ -63,6 +63,22 @@ def test_idioms(code: str, expected: tuple) -> None:
     assert _edit(code) == expected
 
 
+def test_yolov5_root_idiom() -> None:
+    """FILE/ROOT from __file__, appended only if absent, then re-bound with relpath."""
+    code = (
+        "import os, sys\nfrom pathlib import Path\n"
+        "FILE = Path(__file__).resolve()\nROOT = FILE.parents[0]\n"
+        "if str(ROOT) not in sys.path:\n    sys.path.append(str(ROOT))\n"
+        "ROOT = Path(os.path.relpath(ROOT, Path.cwd()))\n"
+        "sys.path.insert(0, str(ROOT / 'models'))\n"
+    )
+    facts = extract_facts(code)
+    assert [(e.op, e.anchor, e.path) for e in facts.syspath] == [
+        ("append", "file", "."),
+        ("insert", "file", "models"),
+    ]
+
+
 def test_list_forms() -> None:
     """Front insertions come in reverse, so that inserting each at 0 keeps the list's order."""
     facts = extract_facts(

@@ -185,6 +185,9 @@ class PathEvaluator:
             if not args:
                 return PathVal("cwd") if qn.startswith("pathlib") else None
             return self._join_args(self._eval(args[0].value), args[1:])
+        if qn == "os.path.relpath" and args:
+            # the same place, spelled relative to `start`: for sys.path only the place counts
+            return self._eval(args[0].value)
         if qn == "os.path.dirname" and len(args) == 1:
             base = self._eval(args[0].value)
             return base.parent() if base else None

@@ -10,7 +10,7 @@ root). Third-party modules are leaves: only local files are walked.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -23,7 +23,7 @@ from jobdeps.analyzer.environment import Distribution, Environment
 from jobdeps.analyzer.facts import FileFacts, ImportFact, SysPathEdit
 from jobdeps.analyzer.findings import Finding, Severity, finding, sort_findings
 from jobdeps.analyzer.namemap import distribution_for_import
-from jobdeps.analyzer.reader import FactsReader
+from jobdeps.analyzer.reader import FactsReader, ReadResult
 from jobdeps.analyzer.resolver import (
     SITE,
     STDLIB,
@@ -153,7 +153,7 @@ class Analysis:
     unresolved: list[Unresolved]
     findings: list[Finding]
     facts: dict[str, FileFacts]
-    sources: dict[str, str]
+    sources: SourceTexts
     environment: Environment
     entry_files: dict[str, EntrySpec]
 
@@ -190,6 +190,29 @@ class Analysis:
             "unresolved": [u.to_dict() for u in self.unresolved],
             "findings": [f.to_dict() for f in self.findings],
         }
+
+
+class SourceTexts(Mapping[str, str]):
+    """The decoded text of each reached file, read only when a rule asks for it
+    (a warm run takes facts from the cache and need not read the files again)."""
+
+    def __init__(self) -> None:
+        self._results: dict[str, ReadResult] = {}
+
+    def add(self, rel: str, result: ReadResult) -> None:
+        self._results.setdefault(rel, result)
+
+    def __getitem__(self, rel: str) -> str:
+        text = self._results[rel].source
+        if text is None:
+            raise KeyError(rel)
+        return text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._results)
+
+    def __len__(self) -> int:
+        return len(self._results)
 
 
 def _why_loose(fact: ImportFact) -> str:
@@ -281,7 +304,7 @@ class _Walker:
         self.unresolved: dict[tuple[str, str], Unresolved] = {}
         self.findings: list[Finding] = []
         self.facts: dict[str, FileFacts] = {}
-        self.sources: dict[str, str] = {}
+        self.sources = SourceTexts()
         self.entry_files: dict[str, EntrySpec] = {}
         self._seen: set[tuple[str, str, str | None]] = set()
 
@@ -416,8 +439,7 @@ class _Walker:
         facts = result.facts
         assert facts is not None
         self.facts[rel] = facts
-        if result.source is not None:
-            self.sources[rel] = result.source
+        self.sources.add(rel, result)
         if result.notebook is not None:
             for line, args in result.notebook.pip_installs:
                 self.report("IMP015", f"the notebook installs packages itself: {args}", rel, line)
@@ -882,7 +904,11 @@ def analyze(entries: Sequence[EntrySpec], options: AnalysisOptions | None = None
         raise EntryError(f"{options.root}: the project root is not a folder")
     env = build_environment(options)
     walker = _Walker(root, options, env)
-    for entry in entries:
-        walker._seen.clear()  # each entry runs in a process of its own
-        walker.run_entry(entry)
+    try:
+        for entry in entries:
+            walker._seen.clear()  # each entry runs in a process of its own
+            walker.run_entry(entry)
+    finally:
+        if options.reader is None:
+            walker.reader.close()  # stops a pool, writes the facts cache
     return walker.result(list(entries))

@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from jobdeps.analyzer.analysis import Analysis, AnalysisOptions, EntryError, analyze, relpath
+from jobdeps.analyzer.analysis import AnalysisOptions, EntryError, analyze
 from jobdeps.analyzer.entries import EntrySpec
 from jobdeps.analyzer.findings import Finding
 from jobdeps.analyzer.jobconfig import JobConfig
+from jobdeps.analyzer.results import Analysis, relpath
 from jobdeps.analyzer.settings import ProjectSettings, load_settings
 from jobdeps.preflight import filter_findings
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from jobdeps.analyzer.analysis import Analysis
 from jobdeps.analyzer.findings import Finding, finding
 from jobdeps.analyzer.jobconfig import JobConfig
+from jobdeps.analyzer.results import Analysis
 
 
 def covers(folder_or_file: str, rel: str) -> bool:

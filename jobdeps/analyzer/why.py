@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from packaging.utils import canonicalize_name
 
-from jobdeps.analyzer.analysis import Analysis
+from jobdeps.analyzer.results import Analysis
 
 
 @dataclass(frozen=True)

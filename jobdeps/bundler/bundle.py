@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from jobdeps import __version__
-from jobdeps.analyzer.analysis import Analysis, AnalysisOptions, analyze
+from jobdeps.analyzer.analysis import AnalysisOptions, analyze
 from jobdeps.analyzer.findings import Finding, finding, sort_findings
 from jobdeps.analyzer.jobconfig import JobConfig
+from jobdeps.analyzer.results import Analysis
 from jobdeps.bundler.archive import sha256_file, unpack_like_platform, write_zip
 from jobdeps.bundler.atomic import replace_dir
 from jobdeps.bundler.manual_config import ManualConfigError, make_manual_config

@@ -12,9 +12,9 @@ import os
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-from jobdeps.analyzer.analysis import Analysis
 from jobdeps.analyzer.findings import Finding, finding
 from jobdeps.analyzer.manual_mode import covers
+from jobdeps.analyzer.results import Analysis
 
 
 def _covered(rel: str, shipped: set[str], shipped_dirs: set[str], inputs: list[str]) -> bool:

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jobdeps.analyzer.analysis import Analysis
 from jobdeps.analyzer.findings import Finding, finding
+from jobdeps.analyzer.results import Analysis
 from jobdeps.bundler.ignore import IgnoreRules
 from jobdeps.bundler.paths import Placement, placement
 from jobdeps.bundler.secrets import find_secret, is_allowed

@@ -30,8 +30,8 @@ from jobdeps.bundler.closure import TargetSpec, requirement_closure
 from jobdeps.bundler.requirements import DIALECTS, needed_distributions
 
 if TYPE_CHECKING:
-    from jobdeps.analyzer.analysis import Analysis
     from jobdeps.analyzer.jobconfig import PipOptions
+    from jobdeps.analyzer.results import Analysis
 
 __all__ = [
     "ParsedRequirements",

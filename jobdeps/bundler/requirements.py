@@ -42,9 +42,9 @@ from jobdeps.bundler.closure import TargetSpec, requirement_closure
 if TYPE_CHECKING:
     import networkx as nx
 
-    from jobdeps.analyzer.analysis import Analysis, Requirement
     from jobdeps.analyzer.distmeta import Distribution
     from jobdeps.analyzer.jobconfig import PipOptions
+    from jobdeps.analyzer.results import Analysis, Requirement
 
 __all__ = [
     "DIALECTS",

@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from jobdeps.analyzer.analysis import relpath
+from jobdeps.analyzer.results import relpath
 from jobdeps.cli.options import (
     ConfigOpt,
     Entries,

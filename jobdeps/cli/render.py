@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jobdeps.analyzer.analysis import Analysis
+from jobdeps.analyzer.results import Analysis
 from jobdeps.analyzer.why import Step
 
 

@@ -105,4 +105,3 @@ def artifact_location(path: str) -> dict:
     if PurePosixPath(path).is_absolute():
         return {"uri": "file://" + quote(path)}
     return {"uri": quote(path), "uriBaseId": SRCROOT}
-

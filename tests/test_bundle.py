@@ -102,7 +102,11 @@ def test_root_paths_config_manual_mode_layout(tmp_path: Path) -> None:
     python = manual["env"]["python"]
     assert python["type"] == "manual"
     assert set(python) >= {"version", "requirements-file", "local-paths"}
-    assert python["local-paths"] == [".jobdeps/local/lib2"]
+    assert python["local-paths"] == [
+        ".jobdeps/local/lib2",
+        ".jobdeps/local/main.py",
+        ".jobdeps/local/other.py",
+    ]
     assert manual["cmd"] == "python main.py other.py"
     assert (root / python["requirements-file"]).is_file()
     # The user's config is untouched.
@@ -112,13 +116,12 @@ def test_root_paths_config_manual_mode_layout(tmp_path: Path) -> None:
     vm.mkdir()
     for local_path in python["local-paths"]:
         source = root / local_path
-        for file in sorted(source.rglob("*")):
+        files = [source] if source.is_file() else sorted(source.rglob("*"))
+        for file in files:
             if file.is_file():
                 dest = vm / file.relative_to(source.parent)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(file, dest)
-    for script in ("main.py", "other.py"):
-        shutil.copyfile(root / script, vm / script)
     assert _run(vm, "main.py", "a", "b").stdout.strip() == "OK hello a,b"
     assert _run(vm, "other.py").stdout.strip() == "OK more"
 

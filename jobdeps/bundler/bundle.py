@@ -51,21 +51,16 @@ class BundleRefused(Exception):
         self.findings = findings
 
 
-def local_paths_for(plan: BundlePlan, analysis: Analysis, outdir_rel: str) -> list[str]:
+def local_paths_for(plan: BundlePlan, outdir_rel: str) -> list[str]:
     """``local-paths`` for manual mode: each top-level item of ``local/``.
 
     The platform zips each local path relative to its parent folder, so
     ``.jobdeps/local/lib`` unpacks as ``lib/`` on the VM: the project's layout.
-    Entry scripts at the top level are left out (the platform ships the main
-    script itself).
+    Entry scripts are listed too: the platform ships the main script itself, and
+    the same bytes twice are harmless, while ``local-paths: []`` crashes the
+    platform's 0.10.0 client and other entries (``root-paths``) must ship.
     """
-    tops: set[str] = set()
-    entry_names = {rel for rel in analysis.entry_files if "/" not in rel}
-    for rel in plan.names:
-        head = PurePosixPath(rel).parts[0]
-        if rel == head and rel in entry_names:
-            continue
-        tops.add(head)
+    tops = {PurePosixPath(rel).parts[0] for rel in plan.names}
     return [f"{outdir_rel}/local/{top}" for top in sorted(tops)]
 
 
@@ -118,7 +113,7 @@ def write_bundle(
         outdir_rel = outdir.relative_to(analysis.root).as_posix()
     except ValueError:
         outdir_rel = Path(os.path.relpath(outdir, analysis.root)).as_posix()
-    local_paths = local_paths_for(plan, analysis, outdir_rel)
+    local_paths = local_paths_for(plan, outdir_rel)
     requirements_text = requirements.render()
     outdir.parent.mkdir(parents=True, exist_ok=True)
     with replace_dir(outdir) as tmp:

@@ -244,3 +244,19 @@ def test_cli_bundle_and_verify(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "every import resolves in the bundle" in proc.stdout
     assert (root / "out" / "local.zip").is_file()
+
+
+def test_generated_manual_config_passes_check(tmp_path: Path) -> None:
+    """The written config.manual.yaml, copied beside config.yaml, is clean for `check`:
+    its local paths arrive in the job's layout, its requirements cover the imports."""
+    from jobdeps.api import check_job
+
+    root = _copy("rootpaths", tmp_path)
+    _bundle(root, config=root / "config.yaml")
+    shutil.copyfile(root / ".jobdeps" / "config.manual.yaml", root / "config.manual.yaml")
+    result = check_job(load_job(config=root / "config.manual.yaml", cwd=root))
+    assert [(f.code, f.message) for f in result.findings] == []
+    # and without the bundle's copy of lib2, the manual config no longer covers it
+    shutil.rmtree(root / ".jobdeps" / "local" / "lib2")
+    result = check_job(load_job(config=root / "config.manual.yaml", cwd=root))
+    assert {f.code for f in result.findings} == {"CFG015", "CFG034"}  # missing, not covered

@@ -7,7 +7,8 @@ or the job fails on the VM with ``ModuleNotFoundError``.
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+import os
+from pathlib import Path, PurePosixPath
 
 from jobdeps.analyzer.findings import Finding, finding
 from jobdeps.analyzer.jobconfig import JobConfig
@@ -64,19 +65,38 @@ def _prefix(cfg: JobConfig, analysis: Analysis) -> str:
         return ""
 
 
+def unpacked_layout(base: Path, local_paths: list[str]) -> set[str]:
+    """The files the platform lays out in the job folder: each local path is zipped
+    relative to its parent, so ``.jobdeps/local/lib`` arrives as ``lib/...``."""
+    files: set[str] = set()
+    for item in local_paths:
+        source = base / item
+        name = source.name
+        if source.is_file():
+            files.add(name)
+        elif source.is_dir():
+            for folder, _dirs, names in os.walk(source):
+                rel_folder = Path(folder).relative_to(source)
+                files.update(
+                    (PurePosixPath(name) / rel_folder.as_posix() / n).as_posix() for n in names
+                )
+    return {str(PurePosixPath(f)) for f in files}
+
+
 def check_manual_mode(cfg: JobConfig, analysis: Analysis) -> list[Finding]:
     python = cfg.env.python
     if python is None or python.type != "manual" or python.local_paths is None:
         return check_plain_inputs(cfg, analysis)
     prefix = _prefix(cfg, analysis)
     shipped = [prefix + p for p in python.local_paths]
+    unpacked = unpacked_layout(cfg.base_dir, python.local_paths)
     entries = set(analysis.entry_files)
     found: list[Finding] = []
     line = cfg.line_of("env", "python", "local-paths")
     for rel, info in analysis.local_files.items():
         if rel in entries or info.kind == "extension":
             continue
-        if any(covers(p, rel) for p in shipped):
+        if rel in unpacked or any(covers(p, rel) for p in shipped):
             continue
         found.append(
             finding(

@@ -27,7 +27,6 @@ import contextlib
 import functools
 import hashlib
 import marshal
-import os
 import sys
 import time
 import weakref
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from jobdeps import __version__
+from jobdeps.analyzer import envcache
 from jobdeps.analyzer.facts import (
     FileFacts,
     ImportFact,
@@ -77,15 +77,9 @@ def _extractor_id() -> str:
 
 
 def default_cache_dir() -> Path | None:
-    """The cache folder from the environment now, or ``None`` when caching is off."""
-    if os.environ.get("JOBDEPS_NO_CACHE", "").strip() not in ("", "0"):
-        return None
-    explicit = os.environ.get("JOBDEPS_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "jobdeps"
+    """The cache folder from the environment now, or ``None`` when caching is off
+    (the same folder as the environment index's cache)."""
+    return envcache.cache_dir()
 
 
 def content_key(data: bytes) -> bytes:

@@ -10,8 +10,10 @@ import typer
 
 from jobdeps.cli.options import (
     EXIT_FINDINGS,
+    AllowOpt,
     ConfigOpt,
     Entries,
+    IncludeOpt,
     Modules,
     NoCacheOpt,
     PathOpt,
@@ -34,14 +36,8 @@ def bundle(
         Optional[Path],  # noqa: UP045
         typer.Option("-o", "--outdir", help="Where to write the bundle (default: .jobdeps/)."),
     ] = None,
-    include: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option("--include", help="Extra files to ship (glob, repeatable)."),
-    ] = None,
-    allow: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option("--allow", help="A path the secret check lets through (repeatable)."),
-    ] = None,
+    include: IncludeOpt = None,
+    allow: AllowOpt = None,
     verify: Annotated[
         bool, typer.Option("--verify", help="Unpack like the platform and re-check imports.")
     ] = False,

@@ -11,8 +11,10 @@ import typer
 from jobdeps import __version__
 from jobdeps.cli.options import (
     EXIT_FINDINGS,
+    AllowOpt,
     ConfigOpt,
     Entries,
+    IncludeOpt,
     Modules,
     NoCacheOpt,
     PathOpt,
@@ -51,14 +53,8 @@ def check(
     transitive: Annotated[
         bool, typer.Option("--transitive", help="Check the full Requires-Dist closure.")
     ] = False,
-    include: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option("--include", help="Extra files to ship (glob, repeatable)."),
-    ] = None,
-    allow: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option("--allow", help="A path the secret check lets through (repeatable)."),
-    ] = None,
+    include: IncludeOpt = None,
+    allow: AllowOpt = None,
     python_version: PyVersionOpt = None,
     site_packages: SitePackagesOpt = None,
     python: PythonOpt = None,

@@ -43,6 +43,14 @@ PathOpt = Annotated[
     typer.Option("--path", help="Extra import root, after the entry's folder (repeatable)."),
 ]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the cache.")]
+IncludeOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option("--include", help="Extra files to ship (glob, repeatable)."),
+]
+AllowOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option("--allow", help="A path the secret check lets through (repeatable)."),
+]
 
 
 def fail(message: str) -> typer.Exit:

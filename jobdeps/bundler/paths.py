@@ -8,6 +8,7 @@ The two get different findings (``outside-root``, ``symlink-escape``).
 
 from __future__ import annotations
 
+import errno
 import os
 from enum import Enum
 from pathlib import Path
@@ -19,9 +20,15 @@ __all__ = ["Placement", "check_inside_root", "placement", "safe_relpath"]
 
 def _resolve(path: Path) -> Path | None:
     try:
-        return Path(path).resolve(strict=False)
+        real = Path(path).resolve(strict=False)
     except (OSError, RuntimeError):  # symlink loops (RuntimeError before 3.13)
         return None
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # 3.13 resolves a loop without raising
+            return None
+    return real
 
 
 def _relative_posix(root: Path, path: Path) -> str | None:

@@ -140,6 +140,57 @@ CASES = {
         "import sys\nfrom os.path import dirname, join\nA = dirname(__file__)\nB = join(A, 'x')\n"
         "C = B\nsys.path.append(C)\n"
     ),
+    # -- imports read without libcst (round two): every context they are read in
+    "direct_forms": (
+        "import a.b as c, d\nfrom .x import (a,  # a comment\n    b as c,\n)\n"
+        "from .. import *\nimport e; import f\nimport g, \\\n    h\n"
+    ),
+    "direct_strings": (
+        '"""import in_docstring"""\nx = f"{y} import z"\ns = \'\'\'\nimport nope\n\'\'\'\n'
+        "import real\n"
+    ),
+    "direct_type_checking": (
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import a\nelse:\n    import b\n"
+        "if not typing.TYPE_CHECKING:\n    import c\nelif x:\n    import d\nelse:\n    import e\n"
+    ),
+    "direct_try": (
+        "try:\n    import a\nexcept (ValueError, ImportError):\n    import b\nelse:\n    import c\n"
+        "finally:\n    import d\n"
+        "try:\n    import e\nexcept ImportError: raise\n"
+        "try:\n    import f\nexcept KeyError:\n    pass\n"
+        "try:\n    import g\nexcept:\n    exit()\n"
+        "from os import _exit as die\ntry:\n    import h\nexcept Exception:\n    die(1)\n"
+    ),
+    "direct_nested_defs": (
+        "import functools\n@functools.wraps(f)\nasync def outer():\n    def inner():\n"
+        "        class K:\n            import deep\n    import mid\n"
+        "    async with lock:\n        import in_with\n"
+        "    for x in y:\n        import in_for\n"
+        "    while z:\n        pass\n    else:\n        import in_while_else\n"
+    ),
+    "direct_conditions": (
+        "import sys as _s\nif _s.version_info >= (3, 11):\n    import tomllib\n"
+        "else:\n    import tomli\n"
+        "from platform import system\nif system() == 'Linux':\n    import linux_only\n"
+        "if os.name == 'nt':\n    import win\nif feature:\n    import plain_cond\n"
+        "if __name__ == '__main__':\n    import cli\n"
+    ),
+    "direct_alias_used_later": (
+        "import importlib as il\nfrom pathlib import Path as P\nimport sys as s2\n"
+        "m = il.import_module('x')\nD = P(__file__).parent / 'data'\ns2.path.append(str(D))\n"
+    ),
+    "direct_suppress": (
+        "from contextlib import suppress as quiet\nwith quiet(ModuleNotFoundError):\n    import a\n"
+        "with open('f') as fh, quiet(KeyError):\n    import b\n"
+    ),
+    "direct_match_and_one_liners": (
+        "match x:\n    case 1:\n        import m1\nif y: import one\ntry: import two\n"
+        "except ImportError: pass\nimport after\n"
+    ),
+    "path_with_final_newline": 'A = """7/\n"""\nB = """1\n2\n7/\n"""\nC = "x/y\\n"\n',
+    "direct_unicode_column": "é = 1; import os\nif True:\n    ü = 2; import sys\n",
+    "direct_decorated_class": "@dataclass\nclass C:\n    import inner\n    def m(self):\n"
+    "        from . import lazy\n",
 }
 
 
@@ -147,6 +198,30 @@ CASES = {
 def test_fast_path_matches_reference_on_cases(name: str) -> None:
     text = CASES[name]
     assert fast_facts(text) == extract_facts(text)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_round_one_path_still_matches_reference(name: str, monkeypatch) -> None:
+    monkeypatch.setattr(fastpath, "DIRECT_IMPORTS", False)
+    text = CASES[name]
+    planned = plan(text)
+    assert planned is None or planned.imports == []
+    assert fast_facts(text) == extract_facts(text)
+
+
+@pytest.mark.parametrize("text", ["import os\n", "import os\nprint 'x'\n"])
+def test_plan_leaves_the_garbage_collector_as_it_found_it(text: str) -> None:
+    import gc
+
+    assert gc.isenabled()
+    plan(text)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        plan(text)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_cases_exercise_the_fast_path_not_only_the_fallback() -> None:
@@ -162,13 +237,40 @@ def test_skeleton_of_a_long_file_is_small() -> None:
     assert planned is not None
     skeleton, line_map = planned.skeleton, planned.line_map
     assert len(skeleton) <= 4
-    assert line_map[0] == 1
+    assert line_map[0] == (1 if not fastpath.DIRECT_IMPORTS else 1202)  # `import os` read directly
     assert fast_facts(text) == extract_facts(text)
+
+
+def test_plain_imports_need_no_libcst_tree() -> None:
+    text = (
+        "import os\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import a\n"
+        "try:\n    import b\nexcept ImportError:\n    b = None\ndef f():\n    import c\n"
+    )
+    planned = plan(text)
+    assert planned is not None
+    if fastpath.DIRECT_IMPORTS:
+        assert planned.skeleton == []
+        assert [(i.module, i.flags) for i in planned.imports] == [
+            ("os", ()),
+            ("typing", ()),
+            ("a", ("type_checking",)),
+            ("b", ("optional",)),
+            ("c", ("lazy",)),
+        ]
+    assert fast_facts(text) == extract_facts(text)
+
+
+def test_collector_tables_copied_exactly() -> None:
+    from jobdeps.analyzer import extract
+
+    assert fastpath._OPTIONAL_EXCEPTIONS == extract._OPTIONAL_EXCEPTIONS
+    assert fastpath._EXITS == extract._EXITS
+    assert {n.split(".")[0] for n in extract._CONDITION_NAMES} == fastpath._CONDITION_HEADS
 
 
 def test_file_with_nothing_to_say_needs_no_libcst_tree() -> None:
     text = "x = 1\n\ndef f(y):\n    return y + x\n"
-    assert plan(text) == ([], [], [], [])
+    assert plan(text) == ([], [], [], [], [])
 
 
 def test_suppressions_copy_matches_reference() -> None:

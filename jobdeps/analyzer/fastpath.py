@@ -25,9 +25,22 @@ and computes positions with ``MetadataWrapper``: exact, and 50 times slower than
    tables, mostly) from their string tokens directly, and looks again at the code
    of a marked multi-line statement with its strings emptied (a table whose
    strings merely say ``import`` is not kept);
-5. runs the reference collector over that skeleton, whose lines are the
+5. makes the facts of plain ``import``/``from`` statements itself, from the
+   statement tree, when their context is one it reproduces exactly (module
+   level, ``def``/``class`` bodies, loops, ``with`` incl. ``suppress(ImportError)``,
+   ``try`` bodies and handlers with the collector's own optional/gives-up rule,
+   ``if TYPE_CHECKING``/``__main__`` guards and their ``else``); imports under a
+   version/platform condition (whose ``condition`` text libcst writes), in
+   one-line compounds or ``match``, and those binding a name the skeleton
+   mentions (the collector resolves names through them) stay in the skeleton;
+6. runs the reference collector over that skeleton, whose lines are the
    original lines verbatim (so columns are exact) and map back to the original
    line numbers (:mod:`jobdeps.analyzer.skeleton`).
+
+Only 315 of sympy's 1,532 files still need libcst after step 5. The statement
+tree is built with the collector off (see :func:`plan`): inside a real analysis,
+full collections walking the caller's heap made ``compile`` 2.5x slower than alone.
+``JOBDEPS_FASTPATH_DIRECT=0`` turns step 5 off (round one's behaviour).
 
 The kept set must cover whatever the collector reads: if ``extract.py`` starts
 reading something new (as it did with handler bodies, for ``raise`` and
@@ -41,13 +54,15 @@ on thousands of real files. A file with nothing marked never imports libcst.
 from __future__ import annotations
 
 import ast
+import gc
+import os
 import re
 import warnings
 from ast import literal_eval
 from itertools import accumulate
 from typing import NamedTuple
 
-from jobdeps.analyzer.facts import FileFacts, PathLiteral
+from jobdeps.analyzer.facts import FileFacts, ImportFact, PathLiteral
 
 # What makes a line worth giving to libcst (a superset of what the collector uses).
 # Plain words, so the regex engine can skip ahead fast; word boundaries are
@@ -65,12 +80,13 @@ _CONSUMERS = {"addsitedir"}
 # closing quote is not consumed, so it is tried as an opening one too: a false
 # match cannot hide a real string behind it.
 _PATH_STRING_RE = re.compile(
-    r"""["']([\w-]*(?:[./]|\\N\{[^}\n]*\}|\\[\s\S])(?:[\w./-]|\\N\{[^}\n]*\}|\\[\s\S])*)(?=["'])"""
+    r"""["']([\w-]*(?:[./]|\\N\{[^}\n]*\}|\\[\s\S])(?:[\w./-]|\\N\{[^}\n]*\}|\\[\s\S])*\n?)(?=["'])"""
 )
 _FSTRING_RE = re.compile(r"""[fFrR]{1,2}("\"\"|\'\'\'|"|')""")
 _WORD_RE = re.compile(r"\w+")
 # A superset of ``extract.looks_like_path``.
-_MAYBE_PATH_RE = re.compile(r"(?=.*[./])[\w./-]{3,200}\Z", re.DOTALL)
+# ``\n?``: the reference's ``$`` also matches before a final newline (``"""7/\n"""``).
+_MAYBE_PATH_RE = re.compile(r"(?=.*[./])[\w./-]{2,200}\n?\Z", re.DOTALL)
 _STRING_START_RE = re.compile(r"""[rRuUbB]{0,2}('\'\'|\"\"\"|'|")""")
 _CONSUMER_MODULES = ("sys", "site")
 _ALIAS_MODULES = ("sys", "site", "importlib", "runpy")
@@ -99,21 +115,97 @@ def find_suppressions(text: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
 
 
 class _Simple:
-    """Whole lines ``a..b`` kept or dropped as one (statements sharing lines)."""
+    """Whole lines ``a..b`` kept or dropped as one (statements sharing lines).
 
-    __slots__ = ("a", "b", "needed")
+    ``imports``: its statements when they are all imports (else None);
+    ``direct``: their facts are made here, not by libcst.
+    """
+
+    __slots__ = ("a", "b", "direct", "imports", "needed")
 
     def __init__(self, a: int, b: int, needed: bool = False) -> None:
         self.a, self.b, self.needed = a, b, needed
+        self.imports: list[ast.Import | ast.ImportFrom] | None = None
+        self.direct = False
+
+
+class _Ctx(NamedTuple):
+    """The collector's context flags for a block, when the direct path can tell them.
+
+    ``ok`` is False under a version/platform condition (its ``condition`` text is
+    libcst's to write) or anything else not reproduced here: imports there go to libcst.
+    """
+
+    ok: bool = True
+    optional: bool = False
+    type_checking: bool = False
+    lazy: bool = False
+    main_only: bool = False
+
+
+_ROOT = _Ctx()
+_ELSE = object()  # the ``else`` clause of an if/elif chain
+# Copies of the collector's tables (``extract`` imports libcst); tested equal.
+_OPTIONAL_EXCEPTIONS = frozenset(
+    {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+)
+_EXITS = frozenset({"sys.exit", "exit", "quit", "os._exit", "os.abort"})
+_CONDITION_HEADS = frozenset({"sys", "os", "platform"})
+_SUPPRESS_NAMES = ("contextlib.suppress", "suppress")
+# Off: every import goes through libcst as in round one (JOBDEPS_FASTPATH_DIRECT=0).
+DIRECT_IMPORTS = os.environ.get("JOBDEPS_FASTPATH_DIRECT", "1") != "0"
+
+
+def _dotted(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
+
+
+def _catches_import_error(node: ast.expr | None) -> bool:
+    if node is None:  # bare except
+        return True
+    if isinstance(node, ast.Starred):
+        node = node.value
+    if isinstance(node, ast.Tuple):
+        return any(_catches_import_error(e) for e in node.elts)
+    dotted = _dotted(node)
+    return dotted is not None and dotted.split(".")[-1] in _OPTIONAL_EXCEPTIONS
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    if not isinstance(test, ast.Compare) or len(test.ops) != 1:
+        return False
+    if not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = (test.left, test.comparators[0])
+    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+    strings = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
+    return len(names) == 1 and len(strings) == 1
+
+
+def _apply(ctx: _Ctx, kind: str | None) -> _Ctx:
+    if kind is None:
+        return ctx
+    if kind == "type_checking":
+        return ctx._replace(type_checking=True)
+    if kind == "main":
+        return ctx._replace(main_only=True)
+    return ctx._replace(ok=False)  # conditional (or not sure)
 
 
 class _Clause:
     """One header (``if``, ``elif``, ``except``, ``def`` with its decorators...) and its body."""
 
-    __slots__ = ("a", "b", "body", "indent")
+    __slots__ = ("a", "b", "body", "indent", "inert")
 
     def __init__(self, a: int, b: int, body: list, indent: str) -> None:
         self.a, self.b, self.body, self.indent = a, b, body, indent
+        # ``if TYPE_CHECKING:``: its header yields no fact, whatever its marks say
+        self.inert = False
 
 
 class _Compound:
@@ -138,6 +230,10 @@ class _Planner:
         self.handlers: list[tuple[_Compound, list[_Clause]]] = []  # try statements
         self.consumer_aliases: set[str] = set()
         self.other_aliases: set[str] = set()
+        # The collector's ``aliases``, in its visiting order (source order).
+        self.aliases: dict[str, str] = {}
+        self.condition_aliases: set[str] = set()  # local names bound to sys/os/platform...
+        self.directs: list[tuple[_Simple, _Ctx]] = []  # import-only groups with a known context
 
     def indent(self, line: int) -> str:
         text = self.lines[line - 1]
@@ -156,16 +252,17 @@ class _Planner:
             return True
         return stmt.col_offset == len(text) - len(rest)
 
-    def block(self, body: list[ast.stmt]) -> list:
+    def block(self, body: list[ast.stmt], ctx: _Ctx = _ROOT) -> list:
         units: list = []
         group: _Simple | None = None
         for stmt in body:
             if isinstance(stmt, _COMPOUND):
                 group = None
-                units.append(self.compound(stmt))
+                units.append(self.compound(stmt, ctx))
                 continue
             if isinstance(stmt, _ATOMIC):
                 group = None
+                self.track_nested(stmt)
                 unit = _Simple(stmt.lineno, stmt.end_lineno or stmt.lineno, True)
                 self.simples.append(unit)
                 units.append(unit)
@@ -179,19 +276,111 @@ class _Planner:
             ):
                 group = None  # a docstring that no line mark can make relevant
                 continue
+            is_import = isinstance(stmt, (ast.Import, ast.ImportFrom))
             if group is not None and stmt.lineno <= group.b:
                 group.b = max(group.b, end)
+                if group.imports is not None:
+                    if is_import:
+                        group.imports.append(stmt)  # type: ignore[arg-type]
+                    else:
+                        group.imports = None
             else:
                 group = _Simple(stmt.lineno, end)
+                if is_import:
+                    group.imports = [stmt]  # type: ignore[list-item]
                 self.simples.append(group)
                 units.append(group)
             if isinstance(stmt, ast.Assign):
                 names = {t.id for t in stmt.targets if isinstance(t, ast.Name)}
                 if names:
                     self.assigns.append((group, names))
-            elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                self.note_aliases(stmt)
+            elif is_import:
+                self.note_aliases(stmt)  # type: ignore[arg-type]
+                self.track(stmt)  # type: ignore[arg-type]
+        if ctx.ok:
+            self.directs.extend(
+                (u, ctx) for u in units if isinstance(u, _Simple) and u.imports is not None
+            )
         return units
+
+    def track(self, stmt: ast.Import | ast.ImportFrom) -> None:
+        """What ``_Collector.visit_Import``/``visit_ImportFrom`` do to ``aliases``."""
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname:
+                    self.bind(alias.asname, alias.name)
+                else:
+                    head = alias.name.split(".")[0]
+                    self.bind(head, head)
+        elif stmt.level == 0 and stmt.module and stmt.names[0].name != "*":
+            for alias in stmt.names:
+                self.bind(alias.asname or alias.name, f"{stmt.module}.{alias.name}")
+
+    def bind(self, local: str, full: str) -> None:
+        self.aliases[local] = full
+        if full.split(".")[0] in _CONDITION_HEADS:
+            self.condition_aliases.add(local)
+        else:
+            self.condition_aliases.discard(local)
+
+    def track_nested(self, stmt: ast.stmt) -> None:
+        """The imports of a statement kept whole (``match``, a one-line ``if x: import y``)."""
+        found = [n for n in ast.walk(stmt) if isinstance(n, (ast.Import, ast.ImportFrom))]
+        found.sort(key=lambda n: (n.lineno, n.col_offset))
+        for node in found:
+            self.note_aliases(node)  # type: ignore[arg-type]
+            self.track(node)  # type: ignore[arg-type]
+
+    def qualname(self, node: ast.expr) -> str | None:
+        dotted = _dotted(node)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        full = self.aliases.get(head)
+        if full is None:
+            full = {"Path": "pathlib.Path", "PurePath": "pathlib.PurePath"}.get(head, head)
+        return f"{full}.{rest}" if rest else full
+
+    def condition_kind(self, test: ast.expr) -> tuple[str | None, bool]:
+        """``_Collector._condition_kind``, except that "conditional" also means "not sure"."""
+        negated = False
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            negated, test = True, test.operand
+        dotted = _dotted(test)
+        if dotted is not None and dotted.split(".")[-1] == "TYPE_CHECKING":
+            return "type_checking", negated
+        if _is_main_test(test):
+            return "main", negated
+        # Could a name in the test stand for sys/os/platform? (A superset of the test's words.)
+        sensitive = _CONDITION_HEADS | self.condition_aliases
+        words = _WORD_RE.findall("\n".join(self.lines[test.lineno - 1 : test.end_lineno]))
+        if not sensitive.isdisjoint(words):
+            return "conditional", False
+        return None, False
+
+    def gives_up(self, handler: ast.ExceptHandler) -> bool:
+        """``_Collector._gives_up``: the handler runs ``raise`` or ``sys.exit()`` on a line."""
+        if not handler.body or not self.starts_line(handler.body[0]):
+            return False  # ``except E: raise`` on one line is a suite: the collector skips it
+        for stmt in handler.body:
+            if isinstance(stmt, ast.Raise):
+                return True
+            if (
+                isinstance(stmt, ast.Expr)
+                and isinstance(stmt.value, ast.Call)
+                and self.qualname(stmt.value.func) in _EXITS
+            ):
+                return True
+        return False
+
+    def suppresses(self, stmt: ast.With | ast.AsyncWith) -> bool:
+        for item in stmt.items:
+            call = item.context_expr
+            if isinstance(call, ast.Call) and self.qualname(call.func) in _SUPPRESS_NAMES:
+                values = [*call.args, *(k.value for k in call.keywords)]
+                if any(_catches_import_error(v) for v in values):
+                    return True
+        return False
 
     def inert_string(self, stmt: ast.Expr, end: int) -> bool:
         """True for a statement that is one string token (a docstring) whose value
@@ -239,11 +428,13 @@ class _Planner:
             elif head in _ALIAS_MODULES:
                 self.other_aliases.add(local)
 
-    def compound(self, stmt: ast.stmt) -> _Simple | _Compound:
+    def compound(self, stmt: ast.stmt, ctx: _Ctx = _ROOT) -> _Simple | _Compound:
         start = self.start(stmt)
         parts: list[tuple[int, list[ast.stmt]]] = [(start, stmt.body)]  # type: ignore[attr-defined]
+        tests: list[object] = []  # for an if chain: the test of each clause, or _ELSE
         if isinstance(stmt, ast.If):
             node = stmt
+            tests.append(stmt.test)
             while node.orelse:
                 orelse = node.orelse
                 first = orelse[0]
@@ -253,9 +444,11 @@ class _Planner:
                     and self.lines[first.lineno - 1].lstrip(_WS).startswith("elif")
                 ):
                     parts.append((first.lineno, first.body))
+                    tests.append(first.test)
                     node = first
                     continue
                 parts.append((self.keyword_line(node.body, orelse, "else"), orelse))
+                tests.append(_ELSE)
                 break
         elif isinstance(stmt, ast.Try):
             parts.extend((h.lineno, h.body) for h in stmt.handlers)
@@ -271,13 +464,44 @@ class _Planner:
             parts.append((self.keyword_line(stmt.body, stmt.orelse, "else"), stmt.orelse))
         if not all(self.starts_line(body[0]) for _, body in parts):
             # a one-line clause (``if x: import y``): keep or drop the statement whole
+            self.track_nested(stmt)
             unit = _Simple(start, stmt.end_lineno or start)
             self.simples.append(unit)
             return unit
+        # The context of each clause's body, computed when the collector would (the
+        # aliases a test or handler reads are those bound before it).
+        first_ctx = ctx
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            first_ctx = ctx._replace(lazy=True)
+        elif (
+            isinstance(stmt, ast.Try)
+            and any(_catches_import_error(h.type) and not self.gives_up(h) for h in stmt.handlers)
+        ) or (isinstance(stmt, (ast.With, ast.AsyncWith)) and self.suppresses(stmt)):
+            first_ctx = ctx._replace(optional=True)
+        chain = ctx
         clauses = []
-        for keyword_line, body in parts:
+        for index, (keyword_line, body) in enumerate(parts):
+            if tests:
+                test = tests[index]
+                if test is _ELSE:
+                    body_ctx = chain
+                else:
+                    kind, negated = self.condition_kind(test)  # type: ignore[arg-type]
+                    body_ctx = _apply(chain, None if negated else kind)
+                    if negated or kind == "conditional":
+                        chain = _apply(chain, kind)
+            else:
+                body_ctx = first_ctx if index == 0 else ctx
             first = self.start(body[0])
-            clause = _Clause(keyword_line, first - 1, self.block(body), self.indent(first))
+            clause = _Clause(
+                keyword_line, first - 1, self.block(body, body_ctx), self.indent(first)
+            )
+            if tests and tests[index] is not _ELSE:
+                test = tests[index]
+                if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+                    test = test.operand
+                dotted = _dotted(test)  # type: ignore[arg-type]
+                clause.inert = dotted is not None and dotted.split(".")[-1] == "TYPE_CHECKING"
             self.headers.append(clause)
             clauses.append(clause)
         forced = isinstance(stmt, _DEFS) and bool(getattr(stmt, "type_params", None))
@@ -439,6 +663,7 @@ class _Plan(NamedTuple):
     line_map: list[int]  # the original number of each (0 for an added ``pass``)
     literals: list[tuple[int, str]]  # (line, value) of strings read without libcst
     starts: list[int]  # the skeleton line of each top-level statement
+    imports: list[ImportFact]  # facts of the imports read without libcst
 
 
 _STRING_TOKEN_RE = re.compile(
@@ -490,12 +715,21 @@ def _string_literals(lines: list[str], a: int, b: int) -> list[tuple[int, str]] 
 def plan(text: str) -> _Plan | None:
     """The skeleton to give libcst, or None when the file is not valid Python for
     this interpreter. Raises :class:`FallBack` when the plan cannot be made."""
+    # The tree is thousands of short-lived objects: with the collector on, each
+    # allocation burst triggers full collections that walk the caller's whole heap
+    # (the walk's facts and graph), which made ``compile`` 4x slower inside a real
+    # analysis than alone. Nothing here creates reference cycles.
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
         with warnings.catch_warnings():  # invalid escapes etc. are the user's business
             warnings.simplefilter("ignore")
             tree = compile(text, "<jobdeps>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
+    finally:
+        if was_enabled:
+            gc.enable()
     lines = text.split("\n")
     planner = _Planner(lines)
     try:
@@ -550,40 +784,47 @@ def plan(text: str) -> _Plan | None:
                     used.update(_WORD_RE.findall("\n".join(lines[unit.a - 1 : unit.b])))
 
     def header_marked(clause: _Clause) -> bool:
-        return (
+        return not clause.inert and (
             marked(paths, clause.a, clause.b)
             or marked(needed, clause.a, clause.b)
             or marked(extra_needed, clause.a, clause.b)
             or is_consumer(clause.a, clause.b)
         )
 
+    marked_headers = {id(c) for c in planner.headers if header_marked(c)}
+    memo: dict[int, bool] = {}  # wanted compounds; cleared whenever a ``needed`` changes
+
     def wanted(unit: _Simple | _Compound) -> bool:
         if isinstance(unit, _Simple):
             return unit.needed
-        return (
-            unit.forced
-            or any(header_marked(c) for c in unit.clauses)
-            or any(wanted(u) for c in unit.clauses for u in c.body)
-        )
+        key = id(unit)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = (
+                unit.forced
+                or any(id(c) in marked_headers for c in unit.clauses)
+                or any(wanted(u) for c in unit.clauses for u in c.body)
+            )
+        return found
+
+    # Plain imports in a context reproduced here: their facts are made directly,
+    # unless the skeleton reads a name they bind (checked below).
+    directs = [u for u, _ in planner.directs] if DIRECT_IMPORTS else []
+    for unit in directs:
+        if unit.needed and not is_consumer(unit.a, unit.b):
+            unit.needed, unit.direct = False, True
 
     # Statements that matter only for the path literals they may hold: read their
     # string tokens directly (data tables are big and cost libcst the most).
     found: dict[int, list[tuple[int, str]]] = {}
     for index, unit in enumerate(planner.simples):
-        if not unit.needed and marked(paths, unit.a, unit.b):
+        if not unit.needed and not unit.direct and marked(paths, unit.a, unit.b):
             strings = _string_literals(lines, unit.a, unit.b)
             if strings is None:
                 unit.needed = True
             else:
                 found[index] = strings
 
-    # A kept try keeps the simple statements its handlers run (``raise``, ``sys.exit()``).
-    for compound, handlers in planner.handlers:
-        if wanted(compound):
-            for clause in handlers:
-                for unit in clause.body:
-                    if isinstance(unit, _Simple):
-                        unit.needed = True
     literals = [
         item
         for index, strings in found.items()
@@ -593,7 +834,6 @@ def plan(text: str) -> _Plan | None:
 
     out: list[str] = []
     line_map: list[int] = []
-
     starts: list[int] = []  # the skeleton line where each top-level statement starts
 
     def emit(units: list, top: bool = False) -> None:
@@ -615,8 +855,75 @@ def plan(text: str) -> _Plan | None:
                     out.append(clause.indent + "pass")
                     line_map.append(0)
 
-    emit(units, top=True)
-    return _Plan(out, line_map, literals, starts)
+    while True:
+        memo.clear()
+        # A kept try keeps the simple statements its handlers run (``raise``, ``sys.exit()``).
+        for compound, handlers in planner.handlers:
+            if wanted(compound):
+                for clause in handlers:
+                    for unit in clause.body:
+                        if isinstance(unit, _Simple) and not unit.direct:
+                            unit.needed = True
+        memo.clear()
+        out.clear()
+        line_map.clear()
+        starts.clear()
+        emit(units, top=True)
+        pending = [u for u in directs if u.direct]
+        if not pending or not out:
+            break
+        # The collector resolves names through the aliases imports bind: an import
+        # binding a name the skeleton mentions must be read there, in order.
+        words = set(_WORD_RE.findall("\n".join(out)))
+        changed = False
+        for unit in pending:
+            if not words.isdisjoint(_bound_names(unit.imports)):  # type: ignore[arg-type]
+                unit.direct, unit.needed, changed = False, True, True
+        if not changed:
+            break
+    imports = _direct_facts(lines, planner.directs) if directs else []
+    return _Plan(out, line_map, literals, starts, imports)
+
+
+def _bound_names(statements: list[ast.Import | ast.ImportFrom]) -> set[str]:
+    """The names these imports add to the collector's ``aliases``."""
+    names = set()
+    for stmt in statements:
+        if isinstance(stmt, ast.Import):
+            names.update(a.asname or a.name.split(".")[0] for a in stmt.names)
+        elif stmt.level == 0 and stmt.module:
+            names.update(a.asname or a.name for a in stmt.names)
+    return names
+
+
+def _direct_facts(lines: list[str], directs: list[tuple[_Simple, _Ctx]]) -> list[ImportFact]:
+    """The collector's facts for the imports made directly, in source order."""
+    facts = []
+    for unit, ctx in sorted(directs, key=lambda d: d[0].a):
+        if not unit.direct:
+            continue
+        flags = {
+            "optional": ctx.optional,
+            "type_checking": ctx.type_checking,
+            "lazy": ctx.lazy,
+            "main_only": ctx.main_only,
+        }
+        for stmt in unit.imports or ():
+            line = stmt.lineno
+            text = lines[line - 1]
+            col = stmt.col_offset  # in UTF-8 bytes; libcst counts characters
+            if not text.isascii():
+                col = len(text.encode("utf-8", "surrogatepass")[:col].decode("utf-8", "replace"))
+            if isinstance(stmt, ast.Import):
+                facts.extend(ImportFact("import", a.name, line, col, **flags) for a in stmt.names)
+            else:
+                names = tuple(a.name for a in stmt.names)
+                facts.append(
+                    ImportFact(
+                        "from", stmt.module or "", line, col, level=stmt.level, names=names, **flags
+                    )
+                )
+    return facts
 
 
 def fast_facts(text: str) -> FileFacts:
@@ -632,7 +939,9 @@ def fast_facts(text: str) -> FileFacts:
     suppressions = find_suppressions(text)
     literals = tuple(PathLiteral(line, value) for line, value in planned.literals)
     if not planned.skeleton:
-        return FileFacts(path_literals=literals, suppressions=suppressions)
+        return FileFacts(
+            imports=tuple(planned.imports), path_literals=literals, suppressions=suppressions
+        )
     from jobdeps.analyzer.skeleton import collect_skeleton
 
     facts = collect_skeleton("\n".join(planned.skeleton) + "\n", planned.line_map, planned.starts)
@@ -643,8 +952,12 @@ def fast_facts(text: str) -> FileFacts:
     # Skeleton and token literals come from disjoint lines, each in source order:
     # a stable sort by line interleaves them as one walk would.
     literals = tuple(sorted((*facts.path_literals, *literals), key=lambda p: p.line))
+    # Direct imports own their lines: a stable sort by line interleaves them too.
+    imports = facts.imports
+    if planned.imports:
+        imports = tuple(sorted((*facts.imports, *planned.imports), key=lambda i: i.line))
     return FileFacts(
-        imports=facts.imports,
+        imports=imports,
         syspath=facts.syspath,
         path_literals=literals,
         features=facts.features,

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from jobdeps.analyzer import fastpath
-from jobdeps.analyzer.extract import extract_facts, find_suppressions
+from jobdeps.analyzer.extract import extract_facts
 from jobdeps.analyzer.fastpath import fast_facts, plan
 from jobdeps.analyzer.sources import SourceText, read_source
 
@@ -271,11 +271,6 @@ def test_collector_tables_copied_exactly() -> None:
 def test_file_with_nothing_to_say_needs_no_libcst_tree() -> None:
     text = "x = 1\n\ndef f(y):\n    return y + x\n"
     assert plan(text) == ([], [], [], [], [])
-
-
-def test_suppressions_copy_matches_reference() -> None:
-    text = "a  # jobdeps: ignore\nb  # jobdeps:ignore[X1,  Y2]\nc # jobdeps: ignore[]\n"
-    assert fastpath.find_suppressions(text) == find_suppressions(text)
 
 
 # -- real-world files ----------------------------------------------------------------------

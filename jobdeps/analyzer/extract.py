@@ -22,6 +22,7 @@ from jobdeps.analyzer.facts import (
     SyntaxFeature,
     SyntaxProblem,
     SysPathEdit,
+    find_suppressions,
 )
 from jobdeps.analyzer.pathexpr import PathEvaluator, PathVal, string_value
 
@@ -36,27 +37,12 @@ _CONDITION_NAMES = {
     "sys.implementation",
 }
 _EXITS = {"sys.exit", "exit", "quit", "os._exit", "os.abort"}
-_SUPPRESS_RE = re.compile(r"#\s*jobdeps:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
 _PATHLIKE_RE = re.compile(r"^(?:\./)?[\w.-]+(?:/[\w.-]+)*/?$")
 _DATA_SUFFIXES = (
     ".yaml", ".yml", ".json", ".jsonl", ".csv", ".tsv", ".txt", ".toml", ".ini", ".cfg",
     ".parquet", ".pkl", ".pickle", ".npy", ".npz", ".pt", ".pth", ".ckpt", ".bin",
     ".safetensors", ".h5", ".onnx", ".md", ".sql", ".xml", ".jinja", ".j2", ".png", ".jpg",
 )  # fmt: skip
-
-
-def find_suppressions(text: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
-    """``# jobdeps: ignore[CODE, ...]`` comments by line (empty codes: everything)."""
-    if "jobdeps:" not in text:
-        return ()
-    found = []
-    for number, line in enumerate(text.split("\n"), 1):
-        if "jobdeps:" in line:
-            match = _SUPPRESS_RE.search(line)
-            if match:
-                codes = tuple(c.strip() for c in (match.group(1) or "").split(",") if c.strip())
-                found.append((number, codes))
-    return tuple(found)
 
 
 def looks_like_path(value: str) -> bool:

@@ -8,6 +8,7 @@ Facts are plain, frozen and JSON-serialisable (see :func:`facts_to_json`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -134,3 +135,20 @@ def facts_from_json(data: dict[str, Any]) -> FileFacts:
         syntax_error=SyntaxProblem(**data["syntax_error"]) if data["syntax_error"] else None,
         suppressions=tuple((n, tuple(c)) for n, c in data["suppressions"]),
     )
+
+
+_SUPPRESS_RE = re.compile(r"#\s*jobdeps:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
+
+
+def find_suppressions(text: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """``# jobdeps: ignore[CODE, ...]`` comments by line (empty codes: everything)."""
+    if "jobdeps:" not in text:
+        return ()
+    found = []
+    for number, line in enumerate(text.split("\n"), 1):
+        if "jobdeps:" in line:
+            match = _SUPPRESS_RE.search(line)
+            if match:
+                codes = tuple(c.strip() for c in (match.group(1) or "").split(",") if c.strip())
+                found.append((number, codes))
+    return tuple(found)

@@ -62,7 +62,7 @@ from ast import literal_eval
 from itertools import accumulate
 from typing import NamedTuple
 
-from jobdeps.analyzer.facts import FileFacts, ImportFact, PathLiteral
+from jobdeps.analyzer.facts import FileFacts, ImportFact, PathLiteral, find_suppressions
 
 # What makes a line worth giving to libcst (a superset of what the collector uses).
 # Plain words, so the regex engine can skip ahead fast; word boundaries are
@@ -96,22 +96,6 @@ _ATOMIC = tuple(
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _COMPOUND = (*_DEFS, ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try)
 _WS = " \t\f"
-# The same as ``extract.find_suppressions`` (which would import libcst); tested equal.
-_SUPPRESS_RE = re.compile(r"#\s*jobdeps:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
-
-
-def find_suppressions(text: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
-    """``# jobdeps: ignore[CODE, ...]`` comments by line (empty codes: everything)."""
-    if "jobdeps:" not in text:
-        return ()
-    found = []
-    for number, line in enumerate(text.split("\n"), 1):
-        if "jobdeps:" in line:
-            match = _SUPPRESS_RE.search(line)
-            if match:
-                codes = tuple(c.strip() for c in (match.group(1) or "").split(",") if c.strip())
-                found.append((number, codes))
-    return tuple(found)
 
 
 class _Simple:

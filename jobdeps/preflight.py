@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from jobdeps.analyzer.analysis import Analysis, AnalysisOptions
-from jobdeps.analyzer.findings import Finding, Severity, sort_findings
+from jobdeps.analyzer.findings import Finding, Severity, failing, sort_findings
 from jobdeps.analyzer.settings import ProjectSettings
 
 
@@ -35,11 +35,7 @@ class CheckResult:
 
     @property
     def exit_code(self) -> int:
-        if any(f.severity is Severity.ERROR for f in self.findings):
-            return 1
-        if self.strict and any(f.severity is Severity.WARNING for f in self.findings):
-            return 1
-        return 0
+        return 1 if failing(self.findings, self.strict) else 0
 
 
 def _matches(code: str, patterns: Sequence[str]) -> bool:

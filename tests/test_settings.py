@@ -108,3 +108,12 @@ def test_config_version_beats_pyproject(tmp_path) -> None:
     assert analyze_job(load_job(cwd=root)).target_version == "3.12"
     flagged = analyze_job(load_job(cwd=root), AnalysisOptions(python_version="3.11"))
     assert flagged.target_version == "3.11"
+
+
+def test_failing_is_errors_or_strict_warnings() -> None:
+    from jobdeps.analyzer.findings import failing
+
+    assert failing([_f("IMP001")]) is True
+    assert failing([_f("IMP003", Severity.WARNING)]) is False
+    assert failing([_f("IMP003", Severity.WARNING)], strict=True) is True
+    assert failing([_f("IMP008", Severity.INFO)], strict=True) is False

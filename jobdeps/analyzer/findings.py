@@ -9,6 +9,7 @@ default severity from the registry.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import Enum
 
@@ -130,6 +131,12 @@ def finding(
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     """Deterministic order, duplicates removed."""
     return sorted(set(findings), key=Finding.sort_key)
+
+
+def failing(findings: Iterable[Finding], strict: bool = False) -> bool:
+    """Whether findings fail a run: any error, or with ``strict`` any warning too."""
+    bar = Severity.WARNING.rank if strict else Severity.ERROR.rank
+    return any(f.severity.rank >= bar for f in findings)
 
 
 def worst(findings: list[Finding]) -> Severity | None:

@@ -7,6 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from jobdeps.analyzer.findings import failing
+
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 # -- shared options ---------------------------------------------------------------------
@@ -106,8 +108,4 @@ def run_analysis(entries, modules, config, root, options, platform_checks=None):
 
 
 def exit_code(findings, strict: bool = False) -> int:
-    if any(f.severity.value == "error" for f in findings):
-        return EXIT_FINDINGS
-    if strict and any(f.severity.value == "warning" for f in findings):
-        return EXIT_FINDINGS
-    return EXIT_OK
+    return EXIT_FINDINGS if failing(findings, strict) else EXIT_OK

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from jobdeps.analyzer.findings import Finding, Severity
+from jobdeps.analyzer.findings import Finding, Severity, failing
 
 FORMATS = ("text", "json", "github", "sarif")
 
@@ -60,11 +60,7 @@ class CheckReport:
 
     def exit_code(self, *, strict: bool = False) -> int:
         """0 when clean, 1 on any error (or any warning with ``strict``)."""
-        counts = self.summary()
-        failing = counts[Severity.ERROR.value]
-        if strict:
-            failing += counts[Severity.WARNING.value]
-        return EXIT_FINDINGS if failing else EXIT_CLEAN
+        return EXIT_FINDINGS if failing(self.findings, strict) else EXIT_CLEAN
 
 
 @runtime_checkable

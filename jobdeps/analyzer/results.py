@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -183,8 +183,10 @@ def _location_key(location: str) -> tuple[str, int]:
     return (path, int(line) if line.isdigit() else 0)
 
 
+@lru_cache(maxsize=65536)
 def relpath(path: Path, root: Path) -> str:
-    """Posix path relative to the root (with ``..`` for files outside it)."""
+    """Posix path relative to the root (with ``..`` for files outside it); memoised,
+    since the walk names the same files at every import of them."""
     try:
         return path.relative_to(root).as_posix()
     except ValueError:

@@ -9,6 +9,7 @@ root). Third-party modules are leaves: only local files are walked.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -737,11 +738,17 @@ def analyze(entries: Sequence[EntrySpec], options: AnalysisOptions | None = None
         raise EntryError(f"{options.root}: the project root is not a folder")
     env = build_environment(options)
     walker = _Walker(root, options, env)
+    # The walk allocates many small, mostly acyclic objects (syntax trees, facts,
+    # records): the default GC thresholds make collections walk the growing live heap
+    # again and again. Collect far less often during the walk; restore after.
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
     try:
         for entry in entries:
             walker._seen.clear()  # each entry runs in a process of its own
             walker.run_entry(entry)
     finally:
+        gc.set_threshold(*thresholds)
         if options.reader is None:
             walker.reader.close()  # stops a pool, writes the facts cache
     return walker.result(list(entries))

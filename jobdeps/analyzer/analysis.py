@@ -141,6 +141,7 @@ class _Walker:
         self.sources = SourceTexts()
         self.entry_files: dict[str, EntrySpec] = {}
         self._seen: set[tuple[str, str, str | None]] = set()
+        self._missing_reported: set[tuple[str, str, Severity | None]] = set()
 
     # -- findings ------------------------------------------------------------------
     def report(
@@ -629,6 +630,9 @@ class _Walker:
         req = self._requirement(guess, source)
         req.uses.append(Use(frame.rel, fact.line, name, fact))
         self._edge(frame, fact, f"dist:{req.canonical}", name)
+        if (frame.rel, top, severity) in self._missing_reported:
+            return  # one finding per missing distribution and file (its first import)
+        self._missing_reported.add((frame.rel, top, severity))
         if source == "guessed":
             self.report(
                 "IMP001",

@@ -27,11 +27,12 @@ _COMPARE = {
 }
 
 
-def _dotted(node: ast.expr) -> str | None:
+def dotted_name(node: ast.expr | None) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain of the interpreter's syntax tree, else None."""
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
+        base = dotted_name(node.value)
         return None if base is None else f"{base}.{node.attr}"
     return None
 
@@ -57,7 +58,7 @@ class _Target:
             items = [self.value(e) for e in node.elts]
             return _UNKNOWN if any(i is _UNKNOWN for i in items) else tuple(items)
         if isinstance(node, ast.Call) and not node.args and not node.keywords:
-            name = _dotted(node.func)
+            name = dotted_name(node.func)
             return self.names.get(f"{name}()", _UNKNOWN) if name else _UNKNOWN
         if isinstance(node, ast.Subscript):
             base = self.value(node.value)
@@ -72,7 +73,7 @@ class _Target:
                 return base[lower:upper]
             position = self.value(index)
             return base[position] if isinstance(position, int) else _UNKNOWN
-        name = _dotted(node)
+        name = dotted_name(node)
         if name is None:
             return _UNKNOWN
         if name.endswith((".major", ".minor")) and name.rsplit(".", 1)[0] in self.names:

@@ -88,6 +88,17 @@ class _Collector(cst.CSTVisitor):
         self.evaluate = PathEvaluator(self.qualname, self.values)
         self.depth = 0  # statement nesting: 0 = module body
 
+    def facts(self, suppressions: tuple[tuple[int, tuple[str, ...]], ...] = ()) -> FileFacts:
+        """What the walk collected, as the file's facts."""
+        return FileFacts(
+            imports=tuple(self.imports),
+            syspath=tuple(self.syspath),
+            path_literals=tuple(self.literals),
+            features=tuple(self.features),
+            main_guard_line=self.main_guard_line,
+            suppressions=suppressions,
+        )
+
     # -- helpers ---------------------------------------------------------------
     def pos(self, node: cst.CSTNode) -> tuple[int, int]:
         start = self.get_metadata(PositionProvider, node).start
@@ -587,11 +598,4 @@ def extract_facts(text: str) -> FileFacts:
         )
     collector = _Collector()
     MetadataWrapper(module, unsafe_skip_copy=True).visit(collector)
-    return FileFacts(
-        imports=tuple(collector.imports),
-        syspath=tuple(collector.syspath),
-        path_literals=tuple(collector.literals),
-        features=tuple(collector.features),
-        main_guard_line=collector.main_guard_line,
-        suppressions=suppressions,
-    )
+    return collector.facts(suppressions)

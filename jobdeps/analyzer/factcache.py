@@ -59,7 +59,14 @@ SCHEMA = hashlib.blake2b(
 
 
 #: The modules whose code decides the facts: any change to them is a new cache.
-_EXTRACTOR_MODULES = ("extract.py", "pathexpr.py", "fastpath.py", "skeleton.py", "facts.py")
+_EXTRACTOR_MODULES = (
+    "extract.py",
+    "pathexpr.py",
+    "fastpath.py",
+    "skeleton.py",
+    "facts.py",
+    "conditions.py",
+)
 
 
 @functools.lru_cache(maxsize=1)

@@ -62,6 +62,7 @@ from ast import literal_eval
 from itertools import accumulate
 from typing import NamedTuple
 
+from jobdeps.analyzer.conditions import dotted_name
 from jobdeps.analyzer.facts import FileFacts, ImportFact, PathLiteral, find_suppressions
 
 # What makes a line worth giving to libcst (a superset of what the collector uses).
@@ -140,15 +141,6 @@ _SUPPRESS_NAMES = ("contextlib.suppress", "suppress")
 DIRECT_IMPORTS = os.environ.get("JOBDEPS_FASTPATH_DIRECT", "1") != "0"
 
 
-def _dotted(node: ast.expr | None) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return None if base is None else f"{base}.{node.attr}"
-    return None
-
-
 def _catches_import_error(node: ast.expr | None) -> bool:
     if node is None:  # bare except
         return True
@@ -156,7 +148,7 @@ def _catches_import_error(node: ast.expr | None) -> bool:
         node = node.value
     if isinstance(node, ast.Tuple):
         return any(_catches_import_error(e) for e in node.elts)
-    dotted = _dotted(node)
+    dotted = dotted_name(node)
     return dotted is not None and dotted.split(".")[-1] in _OPTIONAL_EXCEPTIONS
 
 
@@ -316,7 +308,7 @@ class _Planner:
             self.track(node)  # type: ignore[arg-type]
 
     def qualname(self, node: ast.expr) -> str | None:
-        dotted = _dotted(node)
+        dotted = dotted_name(node)
         if dotted is None:
             return None
         head, _, rest = dotted.partition(".")
@@ -330,7 +322,7 @@ class _Planner:
         negated = False
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             negated, test = True, test.operand
-        dotted = _dotted(test)
+        dotted = dotted_name(test)
         if dotted is not None and dotted.split(".")[-1] == "TYPE_CHECKING":
             return "type_checking", negated
         if _is_main_test(test):
@@ -484,7 +476,7 @@ class _Planner:
                 test = tests[index]
                 if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
                     test = test.operand
-                dotted = _dotted(test)  # type: ignore[arg-type]
+                dotted = dotted_name(test)  # type: ignore[arg-type]
                 clause.inert = dotted is not None and dotted.split(".")[-1] == "TYPE_CHECKING"
             self.headers.append(clause)
             clauses.append(clause)

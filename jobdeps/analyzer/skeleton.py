@@ -94,10 +94,4 @@ def collect_skeleton(
                             collector.visit_ImportFrom(small)  # type: ignore[arg-type]
                     continue
             statement.visit(collector)
-    return FileFacts(
-        imports=tuple(collector.imports),
-        syspath=tuple(collector.syspath),
-        path_literals=tuple(collector.literals),
-        features=tuple(collector.features),
-        main_guard_line=collector.main_guard_line,
-    )
+    return collector.facts()

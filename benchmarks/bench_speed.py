@@ -18,6 +18,11 @@ For each project it times, as separate processes, wall clock, median of
 
 and prints ``cold/ast`` (target <= 1.0), ``cold/warm`` (target >= 20), and the
 peak RSS of each (the largest process of the run, pool workers included).
+
+It also times the analysis alone, cold, inside its process (``analyze()`` after the
+imports, with the pool and on one CPU), against the ``ast.parse`` loop's own
+in-process time: the same comparison without either program's start-up, which
+is measured on its own (``warm_tiny_run``).
 Generated projects are written under a temporary folder; an installed package
 tree is copied there as a project's local package, with a ``main.py`` that imports
 every module of it (lazily, inside a function: jobdeps still follows them).
@@ -47,6 +52,20 @@ t = time.perf_counter()
 for f in files:
     with open(f, "rb") as fh:
         ast.parse(fh.read())
+print(time.perf_counter() - t)
+"""
+
+# The analysis alone, cold, timed inside the process like AST_SCRIPT (start-up excluded):
+# what the cold/ast target compares when start-up is measured on its own.
+INPROCESS_SCRIPT = """
+import sys, time
+from pathlib import Path
+from jobdeps.analyzer.analysis import AnalysisOptions, analyze
+from jobdeps.analyzer.entries import EntrySpec
+root, entry, jobs = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+options = AnalysisOptions(root=root, jobs=None if jobs == "auto" else int(jobs))
+t = time.perf_counter()
+analyze([EntrySpec(kind="script", target=entry)], options)
 print(time.perf_counter() - t)
 """
 
@@ -232,6 +251,18 @@ def bench_project(name: str, root: Path, entry: Path, args: argparse.Namespace) 
     listing.write_text("\n".join(reached))
     ast_cmd = [sys.executable, "-c", AST_SCRIPT, str(listing)]
     ast_wall, ast_rss, _ = median_run(ast_cmd, env, root, args.repeat)
+    ast_time = statistics.median(
+        float(timed(ast_cmd, env, root)[2]) for _ in range(max(1, args.repeat))
+    )
+    inner: dict[str, float] = {}
+    for jobs in ("auto", "1"):
+        inner_cmd = [str(VENV_BIN / "python"), "-c", INPROCESS_SCRIPT, str(root),
+                     entry.relative_to(root).as_posix(), jobs]  # fmt: skip
+        runs = []
+        for _ in range(max(1, args.repeat)):
+            clear_facts()
+            runs.append(float(timed(inner_cmd, env, root)[2] or "nan"))
+        inner[jobs] = statistics.median(runs)
     row = {
         "project": name,
         "files": len(reached),
@@ -239,6 +270,9 @@ def bench_project(name: str, root: Path, entry: Path, args: argparse.Namespace) 
         "cold": cold,
         "warm": warm,
         "ast": ast_wall,
+        "ast_parse": ast_time,
+        "cold_analysis": inner["auto"],
+        "cold_analysis_1cpu": inner["1"],
         "cold_rss": cold_rss,
         "warm_rss": warm_rss,
         "ast_rss": ast_rss,
@@ -343,6 +377,12 @@ def _format(row: dict) -> str:
         f"cold/warm {row['cold'] / max(row['warm'], 1e-9):5.1f} | "
         f"RSS MiB cold {row['cold_rss'] / 1024:.0f} warm {row['warm_rss'] / 1024:.0f} "
         f"ast {row['ast_rss'] / 1024:.0f}"
+    )
+    text += (
+        f" | analysis only: cold {row['cold_analysis']:.2f}s"
+        f" (1 CPU {row['cold_analysis_1cpu']:.2f}s)"
+        f" vs ast.parse {row['ast_parse']:.2f}s = {row['cold_analysis'] / row['ast_parse']:.2f}"
+        f" ({row['cold_analysis_1cpu'] / row['ast_parse']:.2f})"
     )
     if "pipreqs" in row:
         text += f" | pipreqs {row['pipreqs']:.2f}s"

@@ -9,7 +9,6 @@ the same facts (a test compares them on thousands of real files).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -25,6 +24,7 @@ from jobdeps.analyzer.facts import (
     find_suppressions,
 )
 from jobdeps.analyzer.pathexpr import PathEvaluator, PathVal, string_value
+from jobdeps.analyzer.pathlike import looks_like_path
 
 _OPTIONAL_EXCEPTIONS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 _CONDITION_NAMES = {
@@ -37,22 +37,6 @@ _CONDITION_NAMES = {
     "sys.implementation",
 }
 _EXITS = {"sys.exit", "exit", "quit", "os._exit", "os.abort"}
-_PATHLIKE_RE = re.compile(r"^(?:\./)?[\w.-]+(?:/[\w.-]+)*/?$")
-_DATA_SUFFIXES = (
-    ".yaml", ".yml", ".json", ".jsonl", ".csv", ".tsv", ".txt", ".toml", ".ini", ".cfg",
-    ".parquet", ".pkl", ".pickle", ".npy", ".npz", ".pt", ".pth", ".ckpt", ".bin",
-    ".safetensors", ".h5", ".onnx", ".md", ".sql", ".xml", ".jinja", ".j2", ".png", ".jpg",
-)  # fmt: skip
-
-
-def looks_like_path(value: str) -> bool:
-    if len(value) > 200 or len(value) < 3 or "://" in value:
-        return False
-    if not _PATHLIKE_RE.match(value):
-        return False
-    return "/" in value or value.lower().endswith(_DATA_SUFFIXES)
-
-
 @dataclass
 class _Context:
     optional: int = 0

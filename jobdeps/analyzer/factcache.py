@@ -66,6 +66,8 @@ _EXTRACTOR_MODULES = (
     "skeleton.py",
     "facts.py",
     "conditions.py",
+    "pathlike.py",
+    "scanner.py",
 )
 
 
@@ -230,6 +232,12 @@ class FactCache:
     def put(self, key: bytes, facts: FileFacts) -> None:
         if not self._broken:
             self._pending_facts[key] = encode_facts(facts)
+            self._maybe_flush()
+
+    def put_encoded(self, key: bytes, blob: bytes) -> None:
+        """:meth:`put` for facts already encoded (by a pool worker)."""
+        if not self._broken:
+            self._pending_facts[key] = blob
             self._maybe_flush()
 
     def remember(self, path: str, size: int, mtime_ns: int, key: bytes) -> None:

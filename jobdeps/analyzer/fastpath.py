@@ -64,17 +64,23 @@ from typing import NamedTuple
 
 from jobdeps.analyzer.conditions import dotted_name
 from jobdeps.analyzer.facts import FileFacts, ImportFact, PathLiteral, find_suppressions
+from jobdeps.analyzer.pathlike import MAYBE_PATH_RE as _MAYBE_PATH_RE
+from jobdeps.analyzer.pathlike import looks_like_path
 
 # What makes a line worth giving to libcst (a superset of what the collector uses).
 # Plain words, so the regex engine can skip ahead fast; word boundaries are
 # checked in Python on the (few) hits.
-_KEYWORD_RE = re.compile(
-    r"import|exec|runpy|run_path|run_module|__name__|TYPE_CHECKING|addsitedir"
+# Marks a plain import statement or an ``if`` test may hold...
+PLAIN_MARKS = r"import|__name__|TYPE_CHECKING"
+# ...and marks of everything else the collector reads.
+OTHER_MARKS = (
+    r"exec|runpy|run_path|run_module|addsitedir"
     r"|(?P<syspath>sys(?:\s|\\\n)*\.(?:\s|\\\n)*path)"
     # '/' then a string, maybe across brackets, continuations and comments: Path / "x"
     # (after a name, ')' or ']', checked in Python: what can end a path expression)
     r"""|(?P<slash>/(?:[ \t\f\n(]|\\\n|#[^\n]*)*[rRuUbBfF]{0,2}["'])"""
 )
+_KEYWORD_RE = re.compile(f"{PLAIN_MARKS}|{OTHER_MARKS}")
 _BOUNDED = {"exec"}  # too common inside other words to take without \b
 _CONSUMERS = {"addsitedir"}
 # An opening quote and what follows while it could be a path once unescaped. The
@@ -85,9 +91,6 @@ _PATH_STRING_RE = re.compile(
 )
 _FSTRING_RE = re.compile(r"""[fFrR]{1,2}("\"\"|\'\'\'|"|')""")
 _WORD_RE = re.compile(r"\w+")
-# A superset of ``extract.looks_like_path``.
-# ``\n?``: the reference's ``$`` also matches before a final newline (``"""7/\n"""``).
-_MAYBE_PATH_RE = re.compile(r"(?=.*[./])[\w./-]{2,200}\n?\Z", re.DOTALL)
 _STRING_START_RE = re.compile(r"""[rRuUbB]{0,2}('\'\'|\"\"\"|'|")""")
 _CONSUMER_MODULES = ("sys", "site")
 _ALIAS_MODULES = ("sys", "site", "importlib", "runpy")
@@ -139,6 +142,8 @@ _CONDITION_HEADS = frozenset({"sys", "os", "platform"})
 _SUPPRESS_NAMES = ("contextlib.suppress", "suppress")
 # Off: every import goes through libcst as in round one (JOBDEPS_FASTPATH_DIRECT=0).
 DIRECT_IMPORTS = os.environ.get("JOBDEPS_FASTPATH_DIRECT", "1") != "0"
+# Off: no scanner tier, every file gets the statement-tree plan (JOBDEPS_FASTPATH_SCAN=0).
+SCANNER = os.environ.get("JOBDEPS_FASTPATH_SCAN", "1") != "0"
 
 
 def _catches_import_error(node: ast.expr | None) -> bool:
@@ -653,8 +658,6 @@ def _string_literals(lines: list[str], a: int, b: int) -> list[tuple[int, str]] 
     """``(line, value)`` of the plain string literals in lines ``a..b`` (whole
     statements) that look like paths, in source order; None when an f-string or
     anything unusual means libcst must read them."""
-    from jobdeps.analyzer.extract import looks_like_path
-
     text = "\n".join(lines[a - 1 : b])
     found = []
     line, last = a, 0
@@ -904,6 +907,12 @@ def _direct_facts(lines: list[str], directs: list[tuple[_Simple, _Ctx]]) -> list
 
 def fast_facts(text: str) -> FileFacts:
     """The same facts as :func:`~jobdeps.analyzer.extract.extract_facts`, faster."""
+    if SCANNER:
+        from jobdeps.analyzer.scanner import scan_facts
+
+        scanned = scan_facts(text)
+        if scanned is not None:
+            return scanned
     try:
         planned = plan(text)
     except (FallBack, RecursionError):

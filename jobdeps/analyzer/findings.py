@@ -57,6 +57,9 @@ def rule(code: str, name: str, group: str, severity: Severity, summary: str, hin
 
 
 def get_rule(code: str) -> Rule:
+    rule = _RULES.get(code)
+    if rule is not None:
+        return rule
     from jobdeps.analyzer import rules as _catalog  # noqa: F401  (registers every rule)
 
     return _RULES[code]

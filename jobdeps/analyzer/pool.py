@@ -5,7 +5,8 @@ a second per megabyte on one core. :func:`worth_a_pool` starts one only when
 the announced work is large enough (:data:`MIN_POOL_BYTES`) and there is more
 than one CPU, so a small job never waits for a pool. Workers read and parse
 files themselves and send back marshalled facts; the parent owns the cache.
-libcst is imported in the parent before forking, so workers share it.
+The scanner tier is imported in the parent before forking, so workers share it;
+libcst is imported by whichever process first meets a file that needs it.
 """
 
 from __future__ import annotations
@@ -74,12 +75,14 @@ class ParsePool:
         self,
         max_bytes: int,
         jobs: int | None,
-        store: Callable[[Path, int, int, bytes, FileFacts], Any],
+        store: Callable[[Path, int, int, bytes, FileFacts, bytes], Any],
     ) -> None:
         import multiprocessing
 
+        # The parsers, shared by the forked workers. Not libcst: most files never need
+        # it now (see jobdeps.analyzer.scanner), and it costs 0.3 s to import.
         import jobdeps.analyzer.fastpath
-        import jobdeps.analyzer.skeleton  # noqa: F401  (libcst, shared by the forked workers)
+        import jobdeps.analyzer.scanner  # noqa: F401
 
         self.max_bytes = max_bytes
         self.store = store
@@ -131,7 +134,7 @@ class ParsePool:
         facts = decode_facts(blob)
         if facts is None:
             return None
-        return self.store(path, size, mtime_ns, key, facts)
+        return self.store(path, size, mtime_ns, key, facts, blob)
 
     def close(self) -> None:
         for future in self.futures.values():

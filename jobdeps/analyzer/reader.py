@@ -256,11 +256,11 @@ class FactsReader:
         return ReadResult(facts, None, code.text, code)
 
     def _store_pooled(
-        self, path: Path, size: int, mtime_ns: int, key: bytes, facts: FileFacts
+        self, path: Path, size: int, mtime_ns: int, key: bytes, facts: FileFacts, blob: bytes
     ) -> ReadResult:
         """Called by the pool with a file it parsed: cache it, make its result."""
         self.stats["pooled"] += 1
         if self.cache is not None:
-            self.cache.put(key, facts)
+            self.cache.put_encoded(key, blob)
             self.cache.remember(os.path.abspath(path), size, mtime_ns, key)
         return ReadResult(facts, loader=_text_loader(path, self.max_bytes))

@@ -1,0 +1,718 @@
+"""The scanner tier of the fast path: facts with no syntax tree, where that is exact.
+
+Most files say nothing to the collector but plain ``import``/``from``
+statements (under ``def``, ``try``, ``if TYPE_CHECKING`` and the like) and a
+few string literals. For those, :func:`scan_facts` gives the reference's facts
+without building any tree:
+
+1. one regular expression finds the comments and string tokens (pre-3.12
+   lexing; an f-string that may reuse its quotes, or has code with quotes or
+   import words in a replacement field, sends the file on). Strings are
+   blanked, comments dropped: what is left is the code;
+2. the keyword marks of :mod:`jobdeps.analyzer.fastpath` run over the code
+   alone, so ``import`` in a docstring is never a phantom import. Any mark the
+   collector turns into something else than a plain import (``sys.path``,
+   ``importlib``, ``runpy``, ``exec``, ``Path / "x"``...) sends the file on;
+3. logical lines come from the code: continuation lines are those inside a
+   multi-line string, after a backslash, or inside brackets left open on a
+   line (same-line bracket pairs are removed by repeated substitution, so
+   only the few that span lines are walked in Python);
+4. one pass over the logical lines keeps the stack of open blocks by
+   indentation; each import gets the clauses that enclose it. Headers that
+   decide a context flag (an ``if`` test, an ``except`` clause, the body of a
+   handler) are parsed on their own with :func:`ast.parse`, a few lines each,
+   and judged by the same functions as the fast path's planner;
+5. path literals are read from the string tokens, as ``fastpath`` does for
+   the statements it does not give to libcst;
+6. last, ``_symtable.symtable`` checks that the whole file is valid Python for
+   this interpreter: it runs the interpreter's parser without making Python
+   objects of the tree (about half the cost of :func:`ast.parse`). A file it
+   rejects goes on too, so syntax errors are reported exactly as before.
+
+"Goes on" means :func:`scan_facts` returns None and the caller takes the
+statement-tree plan (:func:`jobdeps.analyzer.fastpath.plan`). Every rule here
+is a superset test: when in doubt, go on. ``tests/test_fastpath.py`` compares
+the result with the libcst reference on thousands of real files.
+"""
+
+from __future__ import annotations
+
+import ast
+import gc
+import re
+import warnings
+from ast import literal_eval
+from typing import Any, NamedTuple
+
+from jobdeps.analyzer.conditions import dotted_name
+from jobdeps.analyzer.facts import FileFacts, ImportFact, PathLiteral, find_suppressions
+from jobdeps.analyzer.fastpath import (
+    _CONDITION_HEADS,
+    _EXITS,
+    _KEYWORD_RE,
+    OTHER_MARKS,
+    PLAIN_MARKS,
+    _catches_import_error,
+    _is_main_test,
+    _keyword_kind,
+    _may_reuse_quotes,
+)
+from jobdeps.analyzer.pathlike import MAYBE_PATH_RE, looks_like_path
+
+try:  # the interpreter's parser and symbol table, without Python objects for the tree
+    from _symtable import symtable as _check_syntax
+except ImportError:  # pragma: no cover - not CPython
+    _check_syntax = None
+
+# Comments and string tokens (no prefix: it is read from the text before the quote).
+_TOKEN_RE = re.compile(
+    r"#[^\n]*"
+    r"|'''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''"
+    r'|"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*"""'
+    r"|'[^'\\\n]*(?:\\[\s\S][^'\\\n]*)*'"
+    r'|"[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*"'
+)
+_PREFIXES = frozenset({"", "r", "u", "b", "f", "br", "rb", "fr", "rf"})
+_NOT_BRACKET_RE = re.compile(r"[^()\[\]{}\n]+")
+_BRACKET_PAIR_RE = re.compile(r"\(\)|\[\]|\{\}")
+_SEGMENT_RE = re.compile(r"[^\n]+")
+_BACKSLASH_RE = re.compile(r"\\\n")
+_PLAIN_MARKS_RE = re.compile(PLAIN_MARKS)
+_OTHER_MARKS_RE = re.compile(OTHER_MARKS)
+_INDENT_RE = re.compile(r"^([ \t]*)([^ \t\n]?)", re.MULTILINE)
+_FAR = 1 << 30  # the level of a line that is blank or continues another
+# The first word of a logical line that matters here.
+_LEAD_RE = re.compile(
+    r"(?:async[ \t]+)?(if|elif|else|try|except|finally|for|while|with|def|class"
+    r"|import|from|match|case)(?![\w])"
+)
+_IMPORT_START_RE = re.compile(r"^[ \t]*(?:import|from)(?![\w])", re.MULTILINE)
+# Syntax the collector reports as a feature (or that this scanner does not follow).
+_UNFOLLOWED_RE = re.compile(
+    r"^[ \t]*(?:except[ \t]*\*"
+    r"|(?:async[ \t]+)?(?:def|class)[ \t]+\w+[ \t]*\["
+    r"|type[ \t]+[^\W\d]\w*[ \t]*[\[=]"
+    r"|(?:match|case)(?![\w])[^\n]*:[ \t]*$)",
+    re.MULTILINE,
+)
+# ``a.b.`` right before an attribute: its head name.
+_ATTRIBUTE_HEAD_RE = re.compile(r"([^\W\d]\w*)(?:\s*\.\s*[^\W\d]\w*)*\s*\.\s*\Z")
+_NAME = r"[^\W\d]\w*"
+_DOTTED = rf"{_NAME}(?:\s*\.\s*{_NAME})*"
+_IMPORT_ALIAS_RE = re.compile(rf"\s*({_DOTTED})(?:\s+as\s+({_NAME}))?\s*")
+_FROM_NAME_RE = re.compile(rf"\s*({_NAME})(?:\s+as\s+({_NAME}))?\s*")
+_IMPORT_RE = re.compile(r"import\s+(.+)", re.DOTALL)
+_FROM_RE = re.compile(rf"from((?:\s*\.)*)\s*({_DOTTED})?\s*import(?![\w])\s*(.+)", re.DOTALL)
+_SPACE_RE = re.compile(r"\s+")
+_WORD_RE = re.compile(r"\w+")
+_MAIN_WORD = "__name__"
+
+
+class NotSure(Exception):
+    """The scanner cannot be sure: the statement-tree plan takes the file."""
+
+
+class _Clause(NamedTuple):
+    """One clause of a compound statement: lines ``a..b``, its keyword, its indentation."""
+
+    a: int
+    b: int
+    kind: str
+    width: int
+    header: bool  # its body is on the lines below (not ``if x: y``)
+
+
+def _scan_tokens(text: str) -> tuple[str, list[tuple[int, int]], list[tuple[int, str]]]:
+    """The code with strings blanked and comments dropped (same lines), the line
+    spans of multi-line strings, and the path literals ``(line, value)``."""
+    parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    literals: list[tuple[int, str]] = []
+    last = 0
+    line, counted = 1, 0  # line number at position ``counted``
+    for match in _TOKEN_RE.finditer(text):
+        start, end = match.span()
+        token = match.group()
+        if token[0] == "#":
+            parts.append(text[last:start])
+            last = end
+            continue
+        prefix_start = start
+        while prefix_start > 0 and (
+            text[prefix_start - 1].isalnum() or text[prefix_start - 1] == "_"
+        ):
+            prefix_start -= 1
+            if start - prefix_start > 2:
+                raise NotSure("letters glued to a quote")
+        prefix = text[prefix_start:start].lower()
+        if prefix not in _PREFIXES:
+            raise NotSure("letters glued to a quote")
+        newlines = token.count("\n")
+        quote = 3 if len(token) >= 6 and token[:3] in ("'''", '"""') else 1
+        if "f" in prefix:
+            body = token[quote:-quote]
+            if "{" in body:
+                if _may_reuse_quotes(token, quote, token[:quote]):
+                    raise NotSure("an f-string that may reuse its quotes")
+                fields = body.replace("{{", "").replace("}}", "")
+                if "{" in fields and (
+                    "'" in fields or '"' in fields or _KEYWORD_RE.search(fields) is not None
+                ):
+                    raise NotSure("code in an f-string the collector may read")
+        elif "b" not in prefix and len(token) <= 206 and ("/" in token or "." in token):
+            body = token[quote:-quote]
+            if "\\" in body and "r" not in prefix:
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        body = literal_eval(token)
+                except Exception:
+                    raise NotSure("a string literal_eval rejects") from None
+            if MAYBE_PATH_RE.match(body) and looks_like_path(body):
+                line += text.count("\n", counted, start)
+                counted = start
+                literals.append((line, body.removeprefix("./")))
+        parts.append(text[last:start])
+        parts.append('""')
+        if newlines:
+            line += text.count("\n", counted, start)
+            counted = start
+            parts.append("\n" * newlines)
+            spans.append((line, line + newlines))
+        last = end
+    parts.append(text[last:])
+    return "".join(parts), spans, literals
+
+
+def _continuations(code: str, count: int, spans: list[tuple[int, int]]) -> bytearray:
+    """1 for each line that continues the logical line before it."""
+    cont = bytearray(count + 2)
+    for a, b in spans:
+        cont[a + 1 : b + 1] = b"\x01" * (b - a)
+    line, last = 1, 0
+    for match in _BACKSLASH_RE.finditer(code):
+        line += code.count("\n", last, match.start())
+        last = match.start()
+        cont[line + 1] = 1
+    brackets = _NOT_BRACKET_RE.sub("", code)
+    while True:
+        reduced = _BRACKET_PAIR_RE.sub("", brackets)
+        if len(reduced) == len(brackets):
+            break
+        brackets = reduced
+    depth, opened = 0, 0
+    line, last = 1, 0
+    for match in _SEGMENT_RE.finditer(brackets):
+        line += brackets.count("\n", last, match.start())
+        last = match.start()
+        for char in match.group():
+            if char in "([{":
+                if depth == 0:
+                    opened = line
+                depth += 1
+            else:
+                depth -= 1
+                if depth < 0:
+                    raise NotSure("unbalanced brackets")
+                if depth == 0 and line > opened:
+                    cont[opened + 1 : line + 1] = b"\x01" * (line - opened)
+    if depth:
+        raise NotSure("unbalanced brackets")
+    return cont
+
+
+def _marks(code: str) -> tuple[dict[int, str], list[tuple[str, bool]]]:
+    """Lines of the code's keyword marks, by what they can be: ``import`` (the
+    keyword: an import statement must hold it) or ``test`` (``__name__`` and
+    ``TYPE_CHECKING``, read only in ``if`` tests); and each ``import_module``
+    word as ``(head, is_attribute)``, judged once the file's imports are known.
+    Any other mark is the collector's business: NotSure."""
+    hits: dict[int, str] = {}
+    module_calls: list[tuple[str, bool]] = []
+    match = _OTHER_MARKS_RE.search(code)
+    while match is not None:
+        if _keyword_kind(code, match) is not None:
+            # sys.path, exec, runpy, addsitedir, Path / "x": the collector's business
+            raise NotSure(match.group(0))
+        match = _OTHER_MARKS_RE.search(code, match.start() + 1)
+    line, last = 1, 0
+    for match in _PLAIN_MARKS_RE.finditer(code):
+        word = match.group(0)
+        start = match.start()
+        if word == "import":
+            begin = start
+            while begin > 0 and (code[begin - 1].isalnum() or code[begin - 1] == "_"):
+                begin -= 1
+            whole = _WORD_RE.match(code, begin).group()  # type: ignore[union-attr]
+            if whole == "import_module":
+                module_calls.append(_caller(code, begin))
+                continue
+            if whole == "__import__":
+                raise NotSure("__import__")
+            if whole != "import":
+                continue  # ``importlib``, ``importorskip``, ``_important``: no fact
+            what = "import"
+        else:  # __name__, TYPE_CHECKING
+            what = "test"
+        line += code.count("\n", last, start)
+        last = start
+        if hits.get(line) != "import":
+            hits[line] = what
+    return hits, module_calls
+
+
+def _caller(code: str, begin: int) -> tuple[str, bool]:
+    """``(head, True)`` for ``head.x.import_module``, ``("", False)`` for a bare name."""
+    end = begin
+    while end > 0 and code[end - 1] in " \t":
+        end -= 1
+    if end == 0 or code[end - 1] != ".":
+        return "", False
+    window = max(0, end - 200)
+    match = _ATTRIBUTE_HEAD_RE.search(code, window, end)
+    if match is not None and (match.start() > window or window == 0):
+        return match.group(1), True
+    before = code[: end - 1].rstrip(" \t")
+    if before.endswith((")", "]")):
+        return "", True  # ``f().import_module``: not a dotted name, never a fact
+    raise NotSure("an import_module attribute")
+
+
+def _logical_text(lines: list[str], a: int, b: int) -> str:
+    """Lines ``a..b`` as one statement for :func:`ast.parse` (first line dedented)."""
+    return "\n".join([lines[a - 1].lstrip(" \t"), *lines[a:b]])
+
+
+def _parse_one(source: str) -> ast.Module:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise NotSure("a header ast cannot read alone") from None
+
+
+class _Scan:
+    """The file's structure, worked out only around the imports.
+
+    No pass over every line: an import's enclosing blocks are the nearest
+    headers (logical lines ending with ``:``) above it with less indentation,
+    and a clause's siblings (``elif``, ``except``...) are found by walking the
+    lines next to it at the same indentation.
+    """
+
+    def __init__(self, text: str, code: str, cont: bytearray, hits: dict[int, str]) -> None:
+        self.lines = text.split("\n")
+        self.code = code
+        self.code_lines = code.split("\n")
+        self.cont = cont
+        self.hits = hits
+        self.bindings: dict[str, set[str]] = {}  # local name -> what imports bind it to
+        self.parents: dict[tuple[int, int], tuple[int, int]] = {}  # (line, width) -> header
+        self._levels: list[int] | None = None
+        self.optional: dict[int, bool] = {}  # try line -> is its body optional (memo)
+
+    # -- lines -------------------------------------------------------------------
+    def start(self, n: int) -> int:
+        while self.cont[n]:
+            n -= 1
+        return n
+
+    def end(self, a: int) -> int:
+        b = a
+        while self.cont[b + 1]:
+            b += 1
+        return b
+
+    def width(self, a: int) -> int:
+        text = self.code_lines[a - 1]
+        indent = text[: len(text) - len(text.lstrip(" \t"))]
+        return len(indent.expandtabs(8)) if "\t" in indent else len(indent)
+
+    def clause(self, a: int) -> _Clause:
+        stripped = self.code_lines[a - 1].lstrip(" \t")
+        lead = _LEAD_RE.match(stripped)
+        b = self.end(a)
+        header = self.code_lines[b - 1].rstrip().endswith(":")
+        return _Clause(a, b, lead.group(1) if lead else "", self.width(a), header)
+
+    def statement(self, a: int, b: int) -> str:
+        """The code of lines ``a..b`` as one line (strings blanked, no comments)."""
+        if a == b:
+            return self.code_lines[a - 1].strip()
+        pieces = []
+        for text in self.code_lines[a - 1 : b]:
+            text = text.rstrip()
+            pieces.append(text[:-1] if text.endswith("\\") else text)
+        return " ".join(pieces).strip()
+
+    def levels(self) -> list[int]:
+        """The indentation of each line (0-based), :data:`_FAR` for blank lines and
+        continuations: what the walks up and down compare, in one pass."""
+        if self._levels is None:
+            pairs = _INDENT_RE.findall(self.code)
+            cont = self.cont[1 : len(pairs) + 1]
+            if "\t" in self.code:
+                self._levels = [
+                    len(i.expandtabs(8)) if c and not k else _FAR
+                    for (i, c), k in zip(pairs, cont, strict=True)
+                ]
+            else:
+                self._levels = [
+                    len(i) if c and not k else _FAR for (i, c), k in zip(pairs, cont, strict=True)
+                ]
+        return self._levels
+
+    def siblings(self, a: int, width: int, step: int) -> Any:
+        """Logical lines at ``width`` next to line ``a`` (``step`` -1: above, 1: below),
+        up to the first line indented less."""
+        levels = self.levels()
+        n = a - 1 + step  # 0-based
+        count = len(levels)
+        while 0 <= n < count:
+            here = levels[n]
+            if here < width:
+                return
+            if here == width:
+                yield n + 1
+            n += step
+
+    # -- structure ---------------------------------------------------------------
+    def enclosing(self, a: int, width: int) -> list[_Clause]:
+        """The clauses whose bodies hold line ``a`` (at ``width``), outermost first."""
+        chain: list[_Clause] = []
+        while width:
+            a, width = self.parent(a, width)
+            chain.append(self.clause(a))
+        chain.reverse()
+        return chain
+
+    def parent(self, a: int, width: int) -> tuple[int, int]:
+        """The header of the block that holds line ``a`` (at ``width``): the nearest
+        logical line above with less indentation (a header, in valid Python)."""
+        key = (a, width)
+        found = self.parents.get(key)
+        if found is not None:
+            return found
+        levels = self.levels()
+        n = a - 2  # 0-based: the line above
+        while n >= 0 and levels[n] >= width:
+            n -= 1
+        if n < 0:
+            raise NotSure("an indented line with no header")
+        line = n + 1
+        if not self.code_lines[self.end(line) - 1].rstrip().endswith(":"):
+            raise NotSure("an indented line with no header")
+        self.parents[key] = found = (line, levels[n])
+        return found
+
+    # -- imports -----------------------------------------------------------------
+    def imports(self) -> list[tuple[list[ImportFact], int, int]]:
+        """Each import statement's facts (no flags yet), with its line and indentation."""
+        found = []
+        covered: set[int] = set()
+        line, last = 1, 0
+        code = self.code
+        for match in _IMPORT_START_RE.finditer(code):
+            line += code.count("\n", last, match.start())
+            last = match.start()
+            if self.cont[line]:
+                continue
+            b = self.end(line)
+            statement = self.statement(line, b)
+            if ";" in statement:
+                raise NotSure("an import sharing its line")
+            text = self.code_lines[line - 1]
+            col = len(text) - len(text.lstrip(" \t"))
+            found.append((self.parse_import(statement, line, col), line, self.width(line)))
+            covered.update(range(line, b + 1))
+        for hit, what in self.hits.items():
+            if what == "import" and hit not in covered:
+                raise NotSure("the import keyword outside an import statement")
+        return found
+
+    def bind(self, local: str, full: str) -> None:
+        self.bindings.setdefault(local, set()).add(full)
+
+    def parse_import(self, statement: str, line: int, col: int) -> list[ImportFact]:
+        if statement.startswith("import"):
+            match = _IMPORT_RE.fullmatch(statement)
+            if match is None:
+                raise NotSure("an import statement")
+            facts = []
+            for part in match.group(1).split(","):
+                alias = _IMPORT_ALIAS_RE.fullmatch(part)
+                if alias is None:
+                    raise NotSure("an import statement")
+                module = alias.group(1)
+                if " " in module or "\t" in module:
+                    module = _SPACE_RE.sub("", module)
+                if alias.group(2):
+                    self.bind(alias.group(2), module)
+                else:
+                    head = module.split(".")[0]
+                    self.bind(head, head)
+                facts.append(ImportFact("import", module, line, col))
+            return facts
+        match = _FROM_RE.fullmatch(statement)
+        if match is None:
+            raise NotSure("a from-import statement")
+        level = match.group(1).count(".")
+        module = _SPACE_RE.sub("", match.group(2) or "")
+        rest = match.group(3).strip()
+        if rest.startswith("("):
+            if not rest.endswith(")"):
+                raise NotSure("a from-import statement")
+            rest = rest[1:-1].strip()
+        rest = rest.removesuffix(",")
+        if rest == "*":
+            names: tuple[str, ...] = ("*",)
+        else:
+            found = []
+            for part in rest.split(","):
+                alias = _FROM_NAME_RE.fullmatch(part)
+                if alias is None:
+                    raise NotSure("a from-import statement")
+                found.append(alias.group(1))
+                if level == 0 and module:
+                    self.bind(alias.group(2) or alias.group(1), f"{module}.{alias.group(1)}")
+            names = tuple(found)
+        return [ImportFact("from", module, line, col, level=level, names=names)]
+
+    def check_bindings(self, module_calls: list[tuple[str, bool]]) -> None:
+        """Calls the collector would see through a name an import binds, with no mark."""
+        for local, fulls in self.bindings.items():
+            for full in fulls:
+                if full == local:
+                    continue
+                head = full.split(".")[0]
+                if head == "sys" and (full == "sys" or full.startswith("sys.path")):
+                    raise NotSure(f"{local} stands for {full}")
+                if full.startswith("site.addsitedir") and "addsitedir" not in local:
+                    raise NotSure(f"{local} stands for {full}")
+                if full == "importlib.import_module":
+                    raise NotSure(f"{local} stands for {full}")
+                if head == "runpy" and full != "runpy" and "run_" not in local:
+                    raise NotSure(f"{local} stands for {full}")
+        for head, attribute in module_calls:
+            if attribute and (
+                head == "importlib"
+                or any(full.startswith("importlib") for full in self.bindings.get(head, ()))
+            ):
+                raise NotSure("importlib.import_module")
+
+    # -- contexts ----------------------------------------------------------------
+    def main_guard(self) -> int | None:
+        """``_Collector.main_guard_line``: the first module-level ``if`` on ``__name__``."""
+        for hit in sorted(self.hits):
+            if self.hits[hit] != "test":
+                continue
+            a = self.start(hit)
+            if self.width(a) == 0:
+                clause = self.clause(a)
+                if clause.kind == "if" and self.if_kind(clause)[0] == "main":
+                    return a
+        return None
+
+    def if_kind(self, clause: _Clause) -> tuple[str | None, bool]:
+        """``_Collector._condition_kind`` of an ``if``/``elif`` clause, or NotSure."""
+        source = _logical_text(self.lines, clause.a, clause.b)
+        if clause.kind == "elif":
+            source = source[2:]  # "elif" -> "if"
+        if clause.header:
+            source += "\n pass"
+        tree = _parse_one(source)
+        stmt = tree.body[0] if tree.body else None
+        if not isinstance(stmt, ast.If):
+            raise NotSure("an if clause")
+        test = stmt.test
+        negated = False
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            negated, test = True, test.operand
+        dotted = dotted_name(test)
+        if dotted is not None and dotted.split(".")[-1] == "TYPE_CHECKING":
+            return "type_checking", negated
+        if _is_main_test(test):
+            return "main", negated
+        sensitive = set(_CONDITION_HEADS)
+        for local, fulls in self.bindings.items():
+            if any(full.split(".")[0] in _CONDITION_HEADS for full in fulls):
+                sensitive.add(local)
+        words = _WORD_RE.findall(self.statement(clause.a, clause.b))
+        if not sensitive.isdisjoint(words):
+            raise NotSure("a version or platform condition")
+        return None, False
+
+    def chain(self, clause: _Clause, first: tuple[str, ...]) -> list[_Clause]:
+        """The clauses of ``clause``'s compound up to it, back to one of ``first``."""
+        clauses = [clause]
+        for n in self.siblings(clause.a, clause.width, -1):
+            other = self.clause(n)
+            clauses.append(other)
+            if other.kind in first:
+                break
+            if other.kind not in ("elif", "else", "except"):
+                raise NotSure("a clause without its statement")
+        else:
+            raise NotSure("a clause without its statement")
+        clauses.reverse()
+        return clauses
+
+    def try_optional(self, clause: _Clause) -> bool:
+        """Is the body of this ``try`` optional: does a handler of ImportError carry on?"""
+        found = self.optional.get(clause.a)
+        if found is None:
+            found = False
+            for n in self.siblings(clause.b, clause.width, 1):
+                other = self.clause(n)
+                if other.kind not in ("except", "else", "finally"):
+                    break
+                if other.kind == "except" and self.catches(other) and not self.gives_up(other):
+                    found = True
+                    break
+            self.optional[clause.a] = found
+        return found
+
+    def catches(self, clause: _Clause) -> bool:
+        source = "try:\n pass\n" + _logical_text(self.lines, clause.a, clause.b)
+        if clause.header:
+            source += "\n pass"
+        stmt = _parse_one(source).body[0]
+        if not isinstance(stmt, ast.Try) or not stmt.handlers:
+            raise NotSure("an except clause")
+        return _catches_import_error(stmt.handlers[0].type)
+
+    def gives_up(self, clause: _Clause) -> bool:
+        """``_Collector._gives_up``: its body runs ``raise`` or an exit on a line of its own."""
+        if not clause.header:
+            return False  # ``except E: raise`` is a suite: the collector does not look
+        levels = self.levels()
+        body = clause.b  # 0-based: the line below
+        while body < len(levels) and levels[body] == _FAR:
+            body += 1
+        if body >= len(levels) or levels[body] <= clause.width:
+            raise NotSure("a handler with no body")
+        body += 1
+        for a in [body, *self.siblings(body, self.width(body), 1)]:
+            stripped = self.code_lines[a - 1].lstrip(" \t")
+            lead = _LEAD_RE.match(stripped)
+            if stripped.startswith("@") or (
+                lead is not None and lead.group(1) not in ("import", "from")
+            ):
+                continue  # compound statements: not read
+            for small in _parse_one(_logical_text(self.lines, a, self.end(a))).body:
+                if isinstance(small, ast.Raise):
+                    return True
+                if (
+                    isinstance(small, ast.Expr)
+                    and isinstance(small.value, ast.Call)
+                    and self.exits(small.value.func)
+                ):
+                    return True
+        return False
+
+    def exits(self, func: ast.expr) -> bool:
+        dotted = dotted_name(func)
+        if dotted is None:
+            return False
+        head, dot, rest = dotted.partition(".")
+        names = {dotted} | {full + dot + rest for full in self.bindings.get(head, ())}
+        hits = [name in _EXITS for name in names]
+        if all(hits):
+            return True
+        if any(hits):
+            raise NotSure(f"{head} may stand for an exit")
+        return False
+
+    def with_clause(self, clause: _Clause) -> None:
+        if "suppress" in self.statement(clause.a, clause.b) or any(
+            any(full.split(".")[0] == "contextlib" for full in fulls)
+            for fulls in self.bindings.values()
+        ):
+            raise NotSure("a with statement that may suppress ImportError")
+
+    def flags(self, clauses: list[_Clause]) -> dict[str, bool]:
+        optional = type_checking = lazy = main_only = False
+        for clause in clauses:
+            kind = clause.kind
+            if kind == "def":
+                lazy = True
+            elif kind == "with":
+                self.with_clause(clause)
+            elif kind == "try":
+                optional = optional or self.try_optional(clause)
+            elif kind in ("if", "elif", "else"):
+                chain = (
+                    [clause] if kind == "if" else self.chain(clause, ("if", "try", "for", "while"))
+                )
+                if chain[0].kind != "if":
+                    continue  # the ``else`` of a try or a loop
+                applied: set[str] = set()
+                body: set[str] = set()
+                for other in chain:
+                    if other.kind == "else":
+                        body = applied
+                    else:
+                        found, negated = self.if_kind(other)
+                        body = applied | ({found} if found and not negated else set())
+                        if negated and found:
+                            applied = applied | {found}
+                type_checking = type_checking or "type_checking" in body
+                main_only = main_only or "main" in body
+        return {
+            "optional": optional,
+            "type_checking": type_checking,
+            "lazy": lazy,
+            "main_only": main_only,
+        }
+
+
+def scan_facts(text: str) -> FileFacts | None:
+    """The reference's facts of ``text``, or None when the scanner cannot be sure."""
+    if _check_syntax is None or "\r" in text or "\x00" in text or "\f" in text:
+        return None
+    if text.startswith("\ufeff"):
+        return None
+    try:
+        code, spans, literals = _scan_tokens(text)
+        if _UNFOLLOWED_RE.search(code) is not None:
+            return None
+        hits, module_calls = _marks(code)
+        cont = _continuations(code, code.count("\n") + 1, spans)
+        scan = _Scan(text, code, cont, hits)
+        found = scan.imports()
+        scan.check_bindings(module_calls)
+        imports: list[ImportFact] = []
+        for facts, line, width in found:
+            if width:
+                flags = scan.flags(scan.enclosing(line, width))
+                if any(flags.values()):
+                    facts = [_with_flags(f, flags) for f in facts]
+            imports.extend(facts)
+        main_guard = scan.main_guard() if "test" in hits.values() else None
+    except (NotSure, RecursionError, IndexError):
+        return None
+    # Last: is it valid Python? (The plan path reports the exact error if not.)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _check_syntax(text, "<jobdeps>", "exec")
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+    finally:
+        if was_enabled:
+            gc.enable()
+    return FileFacts(
+        imports=tuple(imports),
+        path_literals=tuple(PathLiteral(line, value) for line, value in literals),
+        main_guard_line=main_guard,
+        suppressions=find_suppressions(text),
+    )
+
+
+def _with_flags(fact: ImportFact, flags: dict[str, Any]) -> ImportFact:
+    return ImportFact(
+        fact.kind, fact.module, fact.line, fact.col, level=fact.level, names=fact.names, **flags
+    )

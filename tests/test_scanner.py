@@ -1,0 +1,150 @@
+"""The scanner tier gives exactly the reference's facts, or says it is not sure.
+
+Each accepted case is checked twice: the scanner must take it (so the case tests the
+scanner, not the fallback) and its facts must equal the libcst reference's. Each
+"not sure" case must be left to the statement-tree plan. The real-file comparison is
+``tests/test_fastpath.py``, which goes through the scanner first.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from jobdeps.analyzer.extract import extract_facts
+from jobdeps.analyzer.fastpath import fast_facts
+from jobdeps.analyzer.scanner import scan_facts
+
+ACCEPTED = {
+    "plain": "import os\nimport a.b.c as d, e\nfrom . import x\nfrom ...pkg.mod import *\n",
+    "spaced_dotted": "import a . b\nfrom  x . y  import  z  as  w\n",
+    "parenthesised": (
+        "from pkg import (  # a comment with import words\n"
+        "    one,\n    two as three,  # more\n)\n"
+        "from pkg2 import \\\n    four\n"
+    ),
+    "try_fallback": (
+        "try:\n    import ujson as json\nexcept ImportError:\n    import json\n"
+        "try:\n    import required\nexcept ImportError:\n    raise SystemExit('need it')\n"
+        "try:\n    import exits\nexcept ImportError:\n    print('x')\n    sys.exit(1)\n"
+        "try:\n    import one_line_raise\nexcept ImportError: raise\n"
+        "try:\n    import other\nexcept (ValueError, ModuleNotFoundError) as e:\n    pass\n"
+        "else:\n    import after\nfinally:\n    import fin\n"
+        "try:\n    import not_caught\nexcept KeyError:\n    pass\n"
+    ),
+    "handler_with_compound": (
+        "try:\n    import a\nexcept ImportError:\n    if x:\n        raise\n    a = None\n"
+    ),
+    "type_checking": (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from a import A\nelse:\n    A = None\n"
+        "if not typing.TYPE_CHECKING:\n    import rt\nelse:\n    import tc\n"
+        "if x:\n    pass\nelif TYPE_CHECKING:\n    import elif_tc\nelse:\n    import plain_else\n"
+    ),
+    "main_guard": (
+        "import os\n\ndef main():\n    import lazy\n\n"
+        "if __name__ == '__main__':\n    import cli_only\n    main()\n"
+    ),
+    "main_guard_one_line": 'x = 1\nif __name__ == "__main__": main()\n',
+    "nested_main_is_not_the_guard": "def f():\n    if __name__ == '__main__':\n        import x\n",
+    "nested_blocks": (
+        "class K:\n    import in_class\n\n    @decorator\n    def m(self):\n"
+        "        for i in range(3):\n            with open('f') as fh:\n"
+        "                import deep\n        else:\n            import loop_else\n"
+        "    async def am(self):\n        import in_async\n"
+        "while True:\n    import in_while\n    break\n"
+    ),
+    "docstring_with_code": (
+        '"""Example:\n\n    import not_real\n    sys.path.insert(0, "x")\n'
+        '    exec(open("y.py").read())\n"""\nimport real\n'
+    ),
+    "strings_and_paths": (
+        "A = 'configs/train.yaml'\nB = r'data\\raw.csv'\nC = u\"./weights/model.pt\"\n"
+        "D = 'a/b' 'c.json'\nE = b'bytes/not.csv'\nF = 'not a path'\n"
+        "G = 'esc\\\\aped/path.txt'\nH = '''multi\nline'''\nI = \"\"\"x/y\n\"\"\"\n"
+    ),
+    "fstring_simple_fields": "name = 'm'\npath = f'{root}/{name}.csv'\nimport after_fstring\n",
+    "other_import_module": (
+        "from sympy.external import import_module\nnp = import_module('numpy')\n"
+        "self.import_module('x')\nimportorskip('y')\n_important = 1\n"
+    ),
+    "brackets_across_lines": (
+        "d = {\n    'key':\n        1,\n}\nx = f(\n    lambda:\n    2)\n"
+        "def g(\n    a,\n    b,\n):\n    import inside_g\n"
+    ),
+    "tabs": "def f():\n\timport tabbed\n\tif x:\n\t\timport deeper\n",
+    "continuation_header": "if a and \\\n        b:\n    import y\n",
+    "suppress_word_absent": "with open('x') as f:\n    import in_with\n",
+    "empty": "",
+    "comment_only": "# import os\n",
+    "exit_alias_same": "import sys\ntry:\n    import a\nexcept ImportError:\n    sys.exit(2)\n",
+}
+
+NOT_SURE = {
+    "syspath": "import sys\nsys.path.insert(0, 'lib')\n",
+    "import_module": "import importlib\nm = importlib.import_module('x')\n",
+    "import_module_alias": "from importlib import import_module\nm = import_module('x')\n",
+    "dunder_import": "m = __import__('x')\n",
+    "exec_file": "exec(open('setup.py').read())\n",
+    "runpy": "import runpy\nrunpy.run_path('tool.py')\n",
+    "path_slash": "from pathlib import Path\nP = Path(__file__).parent / 'data'\n",
+    "fstring_with_quotes": "x = f\"{d['k']}\"\nimport a\n",
+    "sys_alias": "import sys as _sys\n_sys.path.append('x')\n",
+    "suppress": ("from contextlib import suppress\nwith suppress(ImportError):\n    import a\n"),
+    "version_condition": "import sys\nif sys.version_info >= (3, 11):\n    import tomllib\n",
+    "match": "match x:\n    case 1:\n        import a\n",
+    "crlf": "import os\r\nimport sys\r\n",
+    "syntax_error": "import os\ndef f(:\n",
+    "one_line_compound": "if x: import y\n",
+    "semicolons": "import a; import b\n",
+    "except_star": "try:\n    import a\nexcept* ImportError:\n    pass\n",
+    "exit_rebound": (
+        "from mylib import exit\ntry:\n    import a\nexcept ImportError:\n    exit()\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACCEPTED))
+def test_scanner_takes_the_case_and_matches_the_reference(name: str) -> None:
+    text = ACCEPTED[name]
+    scanned = scan_facts(text)
+    assert scanned is not None, "the scanner gave up on a case it should read"
+    assert scanned == extract_facts(text)
+
+
+@pytest.mark.parametrize("name", sorted(NOT_SURE))
+def test_scanner_leaves_the_case_to_the_plan(name: str) -> None:
+    text = NOT_SURE[name]
+    assert scan_facts(text) is None
+    assert fast_facts(text) == extract_facts(text)
+
+
+def test_docstring_words_are_no_phantom_imports() -> None:
+    facts = scan_facts(ACCEPTED["docstring_with_code"])
+    assert facts is not None
+    assert [i.module for i in facts.imports] == ["real"]
+    assert facts.syspath == ()
+
+
+def test_contexts_are_read_from_the_blocks() -> None:
+    facts = scan_facts(ACCEPTED["try_fallback"])
+    assert facts is not None
+    flags = {i.module: i.flags for i in facts.imports}
+    assert flags["json"] == ()  # the fallback in the handler is what the job needs
+    assert flags["ujson"] == ("optional",)
+    assert flags["required"] == ()  # the handler gives up: required
+    assert flags["exits"] == ()
+    assert flags["one_line_raise"] == ("optional",)  # the collector's one-line quirk
+    assert flags["not_caught"] == ()
+
+
+def test_scanner_builds_no_syntax_tree_of_the_module(monkeypatch) -> None:
+    import ast
+
+    calls: list[str] = []
+    original = ast.parse
+    monkeypatch.setattr(
+        ast, "parse", lambda source, *a, **k: calls.append(source) or original(source, *a, **k)
+    )
+    text = "import os\n" + "".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(200))
+    assert scan_facts(text) is not None
+    assert calls == []  # top-level imports only: no header needed parsing

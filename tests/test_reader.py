@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -141,7 +142,6 @@ def test_prefetch_is_harmless_when_small_or_ignored(tmp_path: Path) -> None:
 
 def test_pool_parses_the_same_facts(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setattr(pool, "MIN_POOL_BYTES", 0)
-    monkeypatch.setattr(pool, "BATCH_BYTES", 200)
     paths = []
     for i in range(12):
         path = tmp_path / f"m{i}.py"
@@ -153,8 +153,12 @@ def test_pool_parses_the_same_facts(monkeypatch, tmp_path: Path) -> None:
     with FactsReader(cache_dir=cache_dir, jobs=2) as reader:
         reader.prefetch(paths)
         assert reader._pool is not None
+        claims = reader._pool.claims
+        deadline = time.monotonic() + 30
+        while claims[5] == 0 and time.monotonic() < deadline:  # let the worker start
+            time.sleep(0.01)
         results = [reader.read(p) for p in paths]
-        # a batch not started yet when it is needed is parsed in the parent instead
+        # a file no worker has started when it is needed is parsed in the parent instead
         assert reader.stats["pooled"] >= 1
         assert reader.stats["pooled"] + reader.stats["parsed"] == 12
     for path, result in zip(paths[:-1], results, strict=False):

@@ -37,6 +37,8 @@ _CONDITION_NAMES = {
     "sys.implementation",
 }
 _EXITS = {"sys.exit", "exit", "quit", "os._exit", "os.abort"}
+
+
 @dataclass
 class _Context:
     optional: int = 0

@@ -74,13 +74,17 @@ from jobdeps.analyzer.pathlike import looks_like_path
 PLAIN_MARKS = r"import|__name__|TYPE_CHECKING"
 # ...and marks of everything else the collector reads.
 OTHER_MARKS = (
-    r"exec|runpy|run_path|run_module|addsitedir"
-    r"|(?P<syspath>sys(?:\s|\\\n)*\.(?:\s|\\\n)*path)"
+    "exec",
+    "runpy",
+    "run_path",
+    "run_module",
+    "addsitedir",
+    r"(?P<syspath>sys(?:\s|\\\n)*\.(?:\s|\\\n)*path)",
     # '/' then a string, maybe across brackets, continuations and comments: Path / "x"
     # (after a name, ')' or ']', checked in Python: what can end a path expression)
-    r"""|(?P<slash>/(?:[ \t\f\n(]|\\\n|#[^\n]*)*[rRuUbBfF]{0,2}["'])"""
+    r"""(?P<slash>/(?:[ \t\f\n(]|\\\n|#[^\n]*)*[rRuUbBfF]{0,2}["'])""",
 )
-_KEYWORD_RE = re.compile(f"{PLAIN_MARKS}|{OTHER_MARKS}")
+_KEYWORD_RE = re.compile("|".join((PLAIN_MARKS, *OTHER_MARKS)))
 _BOUNDED = {"exec"}  # too common inside other words to take without \b
 _CONSUMERS = {"addsitedir"}
 # An opening quote and what follows while it could be a path once unescaped. The

@@ -1,20 +1,34 @@
-"""Parsing cold files in a process pool, when there is enough work to pay for one.
+"""Parsing cold files in worker processes, when there is enough work to pay for them.
 
-A pool costs a fork per worker and a round trip per batch; parsing costs about
-a second per megabyte on one core. :func:`worth_a_pool` starts one only when
-the announced work is large enough (:data:`MIN_POOL_BYTES`) and there is more
-than one CPU, so a small job never waits for a pool. Workers read and parse
-files themselves and send back marshalled facts; the parent owns the cache.
-The scanner tier is imported in the parent before forking, so workers share it;
-libcst is imported by whichever process first meets a file that needs it.
+The walk is depth first: the file it needs next is usually the one it announced
+last, while files announced earlier are needed later. So the parent and the
+workers split the work from both ends: a worker parses announced files oldest
+first, and when the walk needs a file no worker has started, the parent parses it
+itself at once rather than wait.
+
+Why not :class:`concurrent.futures.ProcessPoolExecutor`: it feeds its workers
+from threads of the parent, and the parent's main thread (the walk, parsing) keeps
+the GIL busy, so those threads got a turn every few milliseconds and the worker
+starved (it parsed 193 of sympy's 1,517 files). Here there is no thread in the
+parent: announcements go down a pipe as one message per batch, and a table in
+shared memory says who took which file (0 nobody, 1 the parent, 2 a worker). Two
+processes taking the same file at once is possible and harmless: both get the
+same facts, and the parent keeps its own. Workers send back marshalled facts from
+a thread of their own, so a worker never blocks on a full pipe while the parent
+is writing to it; the parent owns the cache.
+
+A pool needs ``fork`` (Linux): elsewhere files are parsed serially.
+:func:`worth_a_pool` starts one only when there is more than one CPU and the
+announced work is large enough (:data:`MIN_POOL_BYTES`), so a small job never
+waits for a pool.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +36,10 @@ from jobdeps.analyzer.factcache import content_key, decode_facts, encode_facts
 from jobdeps.analyzer.facts import FileFacts
 
 #: Below this many bytes of cold source announced a pool does not pay for itself.
-MIN_POOL_BYTES = 1024 * 1024
-#: Bytes per task. The walk is depth-first: it reads the file it just announced
-#: first, so a task not yet started when its file is needed is cancelled and the
-#: file parsed in the parent; one file per task keeps that from taking others along.
-BATCH_BYTES = 1
+MIN_POOL_BYTES = 256 * 1024
+#: Files a pool can be told about; later ones are parsed by the parent.
+MAX_TASKS = 1 << 20
+_FREE, _PARENT, _WORKER = 0, 1, 2
 
 
 def cpu_count() -> int:
@@ -36,40 +49,96 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+def can_fork() -> bool:
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
 def worth_a_pool(todo: list[tuple[Path, int]], jobs: int | None) -> bool:
     workers = cpu_count() if jobs is None else jobs
-    return workers > 1 and len(todo) > 1 and sum(size for _, size in todo) >= MIN_POOL_BYTES
+    return (
+        can_fork()
+        and workers > 1
+        and len(todo) > 1
+        and sum(size for _, size in todo) >= MIN_POOL_BYTES
+    )
 
 
-def parse_batch(paths: list[str], max_bytes: int) -> list[tuple[str, Any]]:
-    """In a worker: ``(path, (size, mtime_ns, key, facts blob))`` or ``(path, None)``
-    for a file the parent should read itself (a problem to report, a race)."""
+def parse_file(path: str, max_bytes: int) -> Any:
+    """``(size, mtime_ns, key, facts blob)``, or None for a file the parent should
+    read itself (a problem to report, a race)."""
     from jobdeps.analyzer.fastpath import fast_facts
     from jobdeps.analyzer.sources import SourceText, decode_source
 
-    out: list[tuple[str, Any]] = []
-    for path in paths:
-        try:
-            stat = os.stat(path)
-            with open(path, "rb") as fh:
-                data = fh.read(max_bytes + 1)
-        except OSError:
-            out.append((path, None))
-            continue
-        if len(data) > max_bytes or len(data) != stat.st_size:
-            out.append((path, None))
-            continue
-        source = decode_source(data)
-        if not isinstance(source, SourceText):
-            out.append((path, None))
-            continue
-        facts = fast_facts(source.text)
-        out.append((path, (stat.st_size, stat.st_mtime_ns, content_key(data), encode_facts(facts))))
-    return out
+    try:
+        stat = os.stat(path)
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError:
+        return None
+    if len(data) > max_bytes or len(data) != stat.st_size:
+        return None
+    source = decode_source(data)
+    if not isinstance(source, SourceText):
+        return None
+    facts = fast_facts(source.text)
+    return stat.st_size, stat.st_mtime_ns, content_key(data), encode_facts(facts)
+
+
+def _worker_main(tasks: Any, results: Any, claims: Any, max_bytes: int) -> None:
+    """A worker: parse announced files oldest first, skipping those taken already."""
+    import queue
+    import threading
+    from collections import deque
+
+    outbox: queue.SimpleQueue = queue.SimpleQueue()
+
+    def send() -> None:
+        while True:
+            item = outbox.get()
+            if item is None:
+                return
+            try:
+                results.send(item)
+            except (OSError, ValueError):
+                return
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    todo: deque[tuple[int, str]] = deque()
+    try:
+        while True:
+            if not todo or tasks.poll():
+                try:
+                    message = tasks.recv()
+                except (EOFError, OSError):
+                    break
+                if message is None:
+                    break
+                todo.extend(message)
+                continue
+            index, path = todo.popleft()
+            if claims[index] != _FREE:
+                continue
+            claims[index] = _WORKER
+            try:
+                row = parse_file(path, max_bytes)
+            except Exception:  # the parent reads it itself and reports what is wrong
+                row = None
+            outbox.put((index, row))
+    finally:
+        outbox.put(None)
+        sender.join(timeout=5)
+
+
+class _Worker:
+    __slots__ = ("process", "results", "tasks")
+
+    def __init__(self, process: Any, tasks: Any, results: Any) -> None:
+        self.process, self.tasks, self.results = process, tasks, results
 
 
 class ParsePool:
-    """Futures of parsed files by path; :meth:`take` hands one result over."""
+    """Files announced to the workers, by path; :meth:`take` hands one result over."""
 
     def __init__(
         self,
@@ -80,54 +149,80 @@ class ParsePool:
         import multiprocessing
 
         # The parsers, shared by the forked workers. Not libcst: most files never need
-        # it now (see jobdeps.analyzer.scanner), and it costs 0.3 s to import.
+        # it (see jobdeps.analyzer.scanner), and it costs 0.3 s to import.
         import jobdeps.analyzer.fastpath
         import jobdeps.analyzer.scanner  # noqa: F401
 
         self.max_bytes = max_bytes
         self.store = store
+        context = multiprocessing.get_context("fork")
+        self.claims = context.RawArray("b", MAX_TASKS)
         # the parent parses too (the files it needs before a worker gets to them)
-        workers = max(1, (cpu_count() if jobs is None else jobs) - 1)
-        method = "fork" if sys.platform.startswith("linux") else None
-        context = multiprocessing.get_context(method)
-        self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-        self.futures: dict[Path, Future] = {}
+        count = max(1, (cpu_count() if jobs is None else jobs) - 1)
+        self.workers: list[_Worker] = []
+        for _ in range(count):
+            tasks_out, tasks_in = context.Pipe(duplex=False)
+            results_out, results_in = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_worker_main,
+                args=(tasks_out, results_in, self.claims, max_bytes),
+                daemon=True,
+            )
+            process.start()
+            tasks_out.close()
+            results_in.close()
+            self.workers.append(_Worker(process, tasks_in, results_out))
+        self.tasks: dict[Path, tuple[int, _Worker]] = {}
+        self.done: dict[int, Any] = {}
+        self.count = 0
+        self.turn = 0
 
     def pending(self, path: Path) -> bool:
-        return path in self.futures
+        return path in self.tasks
 
     def submit(self, todo: list[tuple[Path, int]]) -> None:
-        batch: list[Path] = []
-        size = 0
-        for path, nbytes in todo:
-            batch.append(path)
-            size += nbytes
-            if size >= BATCH_BYTES:
-                self._submit(batch)
-                batch, size = [], 0
-        if batch:
-            self._submit(batch)
+        """Announce files, spread over the workers in turn, in one message each."""
+        batches: dict[int, list[tuple[int, str]]] = {}
+        for path, _size in todo:
+            if path in self.tasks or self.count >= MAX_TASKS:
+                continue
+            index = self.count
+            self.count += 1
+            turn = self.turn % len(self.workers)
+            self.turn += 1
+            self.tasks[path] = (index, self.workers[turn])
+            batches.setdefault(turn, []).append((index, str(path)))
+        for turn, batch in batches.items():
+            worker = self.workers[turn]
+            try:
+                worker.tasks.send(batch)
+            except (OSError, ValueError):  # a dead worker: the parent parses them
+                for index, _path in batch:
+                    self.claims[index] = _PARENT
 
-    def _submit(self, batch: list[Path]) -> None:
+    def _drain(self, worker: _Worker, wait_for: int | None = None) -> None:
+        """Collect the results a worker has sent; with ``wait_for``, until that one."""
         try:
-            future = self.executor.submit(parse_batch, [str(p) for p in batch], self.max_bytes)
-        except Exception:  # a broken pool: the files will be read serially
-            return
-        for path in batch:
-            self.futures[path] = future
+            while (wait_for is not None and wait_for not in self.done) or worker.results.poll():
+                index, row = worker.results.recv()
+                self.done[index] = row
+        except (EOFError, OSError, TypeError, ValueError):
+            if wait_for is not None:
+                self.done.setdefault(wait_for, None)
 
     def take(self, path: Path) -> Any:
-        """The result for ``path`` (waiting for its batch), or None to read it serially."""
-        future = self.futures.pop(path, None)
-        if future is None:
+        """The result for ``path`` (waiting if a worker is on it), or None to read it here."""
+        task = self.tasks.pop(path, None)
+        if task is None:
             return None
-        if future.cancel():  # not started yet: the caller parses it now instead of waiting
-            return None
-        try:
-            results = dict(future.result())
-        except Exception:
-            return None
-        row = results.get(str(path))
+        index, worker = task
+        self._drain(worker)
+        if index not in self.done:
+            if self.claims[index] == _FREE:
+                self.claims[index] = _PARENT  # nobody started it: parse it here, now
+                return None
+            self._drain(worker, wait_for=index)
+        row = self.done.pop(index, None)
         if row is None:
             return None
         size, mtime_ns, key, blob = row
@@ -137,7 +232,16 @@ class ParsePool:
         return self.store(path, size, mtime_ns, key, facts, blob)
 
     def close(self) -> None:
-        for future in self.futures.values():
-            future.cancel()
-        self.futures.clear()
-        self.executor.shutdown(wait=True, cancel_futures=True)
+        for worker in self.workers:
+            with contextlib.suppress(OSError, ValueError):
+                worker.tasks.send(None)
+        for worker in self.workers:
+            worker.process.join(timeout=2)
+            if worker.process.is_alive():
+                worker.process.terminate()
+                worker.process.join(timeout=2)
+            worker.tasks.close()
+            worker.results.close()
+        self.workers.clear()
+        self.tasks.clear()
+        self.done.clear()

@@ -78,22 +78,29 @@ _BRACKET_PAIR_RE = re.compile(r"\(\)|\[\]|\{\}")
 _SEGMENT_RE = re.compile(r"[^\n]+")
 _BACKSLASH_RE = re.compile(r"\\\n")
 _PLAIN_MARKS_RE = re.compile(PLAIN_MARKS)
-_OTHER_MARKS_RE = re.compile(OTHER_MARKS)
-_INDENT_RE = re.compile(r"^([ \t]*)([^ \t\n]?)", re.MULTILINE)
+# One pattern per mark: each starts with a literal, so the regex engine skips ahead
+# to it fast (their alternation tries every position: 4x slower over sympy).
+_OTHER_MARK_RES = tuple(re.compile(mark) for mark in OTHER_MARKS)
+_SHALLOWER: dict[int, re.Pattern[str]] = {}  # width -> a line start indented less
 _FAR = 1 << 30  # the level of a line that is blank or continues another
 # The first word of a logical line that matters here.
 _LEAD_RE = re.compile(
     r"(?:async[ \t]+)?(if|elif|else|try|except|finally|for|while|with|def|class"
     r"|import|from|match|case)(?![\w])"
 )
-_IMPORT_START_RE = re.compile(r"^[ \t]*(?:import|from)(?![\w])", re.MULTILINE)
-# Syntax the collector reports as a feature (or that this scanner does not follow).
-_UNFOLLOWED_RE = re.compile(
-    r"^[ \t]*(?:except[ \t]*\*"
-    r"|(?:async[ \t]+)?(?:def|class)[ \t]+\w+[ \t]*\["
-    r"|type[ \t]+[^\W\d]\w*[ \t]*[\[=]"
-    r"|(?:match|case)(?![\w])[^\n]*:[ \t]*$)",
-    re.MULTILINE,
+_IMPORT_WORD_RES = (re.compile(r"import(?![\w])"), re.compile(r"from(?![\w])"))
+# Syntax the collector reports as a feature (or that this scanner does not follow),
+# when it starts a line (checked in Python on the few hits).
+_UNFOLLOWED_RES = tuple(
+    re.compile(pattern, re.MULTILINE)
+    for pattern in (
+        r"except[ \t]*\*",
+        r"def[ \t]+\w+[ \t]*\[",  # type parameters
+        r"class[ \t]+\w+[ \t]*\[",
+        r"type[ \t]+[^\W\d]\w*[ \t]*[\[=]",  # a type alias statement
+        r"match(?![\w])[^\n]*:[ \t]*$",
+        r"case(?![\w])[^\n]*:[ \t]*$",
+    )
 )
 # ``a.b.`` right before an attribute: its head name.
 _ATTRIBUTE_HEAD_RE = re.compile(r"([^\W\d]\w*)(?:\s*\.\s*[^\W\d]\w*)*\s*\.\s*\Z")
@@ -229,12 +236,11 @@ def _marks(code: str) -> tuple[dict[int, str], list[tuple[str, bool]]]:
     Any other mark is the collector's business: NotSure."""
     hits: dict[int, str] = {}
     module_calls: list[tuple[str, bool]] = []
-    match = _OTHER_MARKS_RE.search(code)
-    while match is not None:
-        if _keyword_kind(code, match) is not None:
-            # sys.path, exec, runpy, addsitedir, Path / "x": the collector's business
-            raise NotSure(match.group(0))
-        match = _OTHER_MARKS_RE.search(code, match.start() + 1)
+    for pattern in _OTHER_MARK_RES:
+        for match in pattern.finditer(code):
+            if _keyword_kind(code, match) is not None:
+                # sys.path, exec, runpy, addsitedir, Path / "x": the collector's business
+                raise NotSure(match.group(0))
     line, last = 1, 0
     for match in _PLAIN_MARKS_RE.finditer(code):
         word = match.group(0)
@@ -278,6 +284,20 @@ def _caller(code: str, begin: int) -> tuple[str, bool]:
     raise NotSure("an import_module attribute")
 
 
+def _starts_line(code: str, start: int) -> bool:
+    """Is only indentation (or ``async``) before ``start`` on its line?"""
+    before = code[code.rfind("\n", 0, start) + 1 : start].strip(" \t")
+    return before == "" or before == "async"
+
+
+def _unfollowed(code: str) -> bool:
+    return any(
+        _starts_line(code, match.start())
+        for pattern in _UNFOLLOWED_RES
+        for match in pattern.finditer(code)
+    )
+
+
 def _logical_text(lines: list[str], a: int, b: int) -> str:
     """Lines ``a..b`` as one statement for :func:`ast.parse` (first line dedented)."""
     return "\n".join([lines[a - 1].lstrip(" \t"), *lines[a:b]])
@@ -309,7 +329,7 @@ class _Scan:
         self.hits = hits
         self.bindings: dict[str, set[str]] = {}  # local name -> what imports bind it to
         self.parents: dict[tuple[int, int], tuple[int, int]] = {}  # (line, width) -> header
-        self._levels: list[int] | None = None
+        self.offsets: dict[int, int] = {}  # line -> where it starts in the code
         self.optional: dict[int, bool] = {}  # try line -> is its body optional (memo)
 
     # -- lines -------------------------------------------------------------------
@@ -346,35 +366,28 @@ class _Scan:
             pieces.append(text[:-1] if text.endswith("\\") else text)
         return " ".join(pieces).strip()
 
-    def levels(self) -> list[int]:
-        """The indentation of each line (0-based), :data:`_FAR` for blank lines and
-        continuations: what the walks up and down compare, in one pass."""
-        if self._levels is None:
-            pairs = _INDENT_RE.findall(self.code)
-            cont = self.cont[1 : len(pairs) + 1]
-            if "\t" in self.code:
-                self._levels = [
-                    len(i.expandtabs(8)) if c and not k else _FAR
-                    for (i, c), k in zip(pairs, cont, strict=True)
-                ]
-            else:
-                self._levels = [
-                    len(i) if c and not k else _FAR for (i, c), k in zip(pairs, cont, strict=True)
-                ]
-        return self._levels
+    def level(self, n: int) -> int:
+        """The indentation of line ``n``; :data:`_FAR` for a blank line or a continuation."""
+        if self.cont[n]:
+            return _FAR
+        text = self.code_lines[n - 1]
+        stripped = text.lstrip(" \t")
+        if not stripped:
+            return _FAR
+        col = len(text) - len(stripped)
+        return len(text[:col].expandtabs(8)) if "\t" in text[:col] else col
 
     def siblings(self, a: int, width: int, step: int) -> Any:
         """Logical lines at ``width`` next to line ``a`` (``step`` -1: above, 1: below),
         up to the first line indented less."""
-        levels = self.levels()
-        n = a - 1 + step  # 0-based
-        count = len(levels)
-        while 0 <= n < count:
-            here = levels[n]
+        count = len(self.code_lines)
+        n = a + step
+        while 1 <= n <= count:
+            here = self.level(n)
             if here < width:
                 return
             if here == width:
-                yield n + 1
+                yield n
             n += step
 
     # -- structure ---------------------------------------------------------------
@@ -392,18 +405,57 @@ class _Scan:
         logical line above with less indentation (a header, in valid Python)."""
         key = (a, width)
         found = self.parents.get(key)
-        if found is not None:
-            return found
-        levels = self.levels()
-        n = a - 2  # 0-based: the line above
-        while n >= 0 and levels[n] >= width:
-            n -= 1
-        if n < 0:
-            raise NotSure("an indented line with no header")
-        line = n + 1
-        if not self.code_lines[self.end(line) - 1].rstrip().endswith(":"):
-            raise NotSure("an indented line with no header")
-        self.parents[key] = found = (line, levels[n])
+        if found is None:
+            line = self.shallower_above(a, width)
+            if line is None or not self.code_lines[self.end(line) - 1].rstrip().endswith(":"):
+                raise NotSure("an indented line with no header")
+            self.parents[key] = found = (line, self.level(line))
+        return found
+
+    def shallower_above(self, a: int, width: int) -> int | None:
+        """The nearest line above ``a`` that starts a logical line indented less than ``width``.
+
+        Found by a regex over windows of the code that double as they go up, so a
+        lazy import deep in a long function costs C speed, not a Python loop per line.
+        """
+        code = self.code
+        if "\t" in code:  # widths are not character counts: walk line by line
+            for n in range(a - 1, 0, -1):
+                if self.level(n) < width:
+                    return n
+            return None
+        pattern = _SHALLOWER.get(width)
+        if pattern is None:
+            pattern = _SHALLOWER[width] = re.compile(
+                rf"^[ \t]{{0,{width - 1}}}(?=[^ \t\n])", re.MULTILINE
+            )
+        end = self.offset(a)
+        line_at_end = a
+        window = 4096
+        while end > 0:
+            begin = max(0, end - window)
+            starts = [m.start() for m in pattern.finditer(code, begin, end)]
+            for start in reversed(starts):
+                line = line_at_end - code.count("\n", start, end)
+                end, line_at_end = start, line
+                if not self.cont[line]:
+                    self.offsets[line] = start
+                    return line
+            if begin == 0:
+                return None
+            line_at_end -= code.count("\n", begin, end)
+            end = begin
+            window *= 4
+        return None
+
+    def offset(self, line: int) -> int:
+        """Where line ``line`` starts in the code (known for the lines found so far)."""
+        found = self.offsets.get(line)
+        if found is None:
+            found = 0
+            for _ in range(line - 1):
+                found = self.code.index("\n", found) + 1
+            self.offsets[line] = found
         return found
 
     # -- imports -----------------------------------------------------------------
@@ -413,11 +465,18 @@ class _Scan:
         covered: set[int] = set()
         line, last = 1, 0
         code = self.code
-        for match in _IMPORT_START_RE.finditer(code):
-            line += code.count("\n", last, match.start())
-            last = match.start()
+        starts = sorted(
+            match.start()
+            for pattern in _IMPORT_WORD_RES
+            for match in pattern.finditer(code)
+            if _starts_line(code, match.start())
+        )
+        for start in starts:
+            line += code.count("\n", last, start)
+            last = start
             if self.cont[line]:
                 continue
+            self.offsets[line] = code.rfind("\n", 0, start) + 1
             b = self.end(line)
             statement = self.statement(line, b)
             if ";" in statement:
@@ -586,13 +645,12 @@ class _Scan:
         """``_Collector._gives_up``: its body runs ``raise`` or an exit on a line of its own."""
         if not clause.header:
             return False  # ``except E: raise`` is a suite: the collector does not look
-        levels = self.levels()
-        body = clause.b  # 0-based: the line below
-        while body < len(levels) and levels[body] == _FAR:
+        count = len(self.code_lines)
+        body = clause.b + 1
+        while body <= count and self.level(body) == _FAR:
             body += 1
-        if body >= len(levels) or levels[body] <= clause.width:
+        if body > count or self.level(body) <= clause.width:
             raise NotSure("a handler with no body")
-        body += 1
         for a in [body, *self.siblings(body, self.width(body), 1)]:
             stripped = self.code_lines[a - 1].lstrip(" \t")
             lead = _LEAD_RE.match(stripped)
@@ -675,7 +733,7 @@ def scan_facts(text: str) -> FileFacts | None:
         return None
     try:
         code, spans, literals = _scan_tokens(text)
-        if _UNFOLLOWED_RE.search(code) is not None:
+        if _unfollowed(code):
             return None
         hits, module_calls = _marks(code)
         cont = _continuations(code, code.count("\n") + 1, spans)

@@ -142,6 +142,18 @@ class _Walker:
         self.entry_files: dict[str, EntrySpec] = {}
         self._seen: set[tuple[str, str, str | None]] = set()
         self._missing_reported: set[tuple[str, str, Severity | None]] = set()
+        self._rels: dict[int, tuple[Path, str]] = {}
+
+    def rel(self, path: Path) -> str:
+        """``relpath(path, root)``, memoised by the path object: the walk names the same
+        resolved modules at every import of them, and hashing a Path is slow (Python-level
+        before 3.12). The memo holds the path, so its id is not reused during the walk."""
+        hit = self._rels.get(id(path))
+        if hit is not None and hit[0] is path:
+            return hit[1]
+        rel = relpath(path, self.root)
+        self._rels[id(path)] = (path, rel)
+        return rel
 
     # -- findings ------------------------------------------------------------------
     def report(
@@ -211,7 +223,7 @@ class _Walker:
         if module.kind == "namespace":
             return
         if module.kind == "extension":
-            rel = relpath(module.path, self.root)
+            rel = self.rel(module.path)
             self._add_local(rel, module.path, module.name, "extension")
             return
         self.walk(module.path, module.name, _package_of(module), search, None, kind=module.kind)
@@ -255,7 +267,7 @@ class _Walker:
         kind: str,
         search: list[PathEntry],
     ) -> _Frame | None:
-        rel = relpath(path, self.root)
+        rel = self.rel(path)
         key = (rel, name, package)
         if key in self._seen:
             self._add_local(rel, path, name, kind)
@@ -432,7 +444,7 @@ class _Walker:
                 sub = self.resolver.submodule(parent, imported)
                 if sub is not None:
                     executed.append(sub)
-                    self._edge(frame, fact, f"file:{relpath(sub.path, self.root)}", sub.name)
+                    self._edge(frame, fact, f"file:{self.rel(sub.path)}", sub.name)
         if fact.type_checking:
             return []  # never executed at run time
         if fact.kind == "run-module" and resolution.kind == "local":
@@ -509,7 +521,7 @@ class _Walker:
         modules = list(resolution.modules)
         for module in modules:
             if module.kind != "namespace":
-                self._edge(frame, fact, f"file:{relpath(module.path, self.root)}", module.name)
+                self._edge(frame, fact, f"file:{self.rel(module.path)}", module.name)
         first = modules[0]
         if first.kind == "extension" or modules[-1].kind == "extension":
             ext = modules[-1]

@@ -79,6 +79,8 @@ class DirListing:
     def __init__(self) -> None:
         self._cache: dict[Path, frozenset[str]] = {}
         self._isdir: dict[Path, bool] = {}
+        # find_in_dir's answers by (folder as text, name, suffixes)
+        self.found: dict[tuple[str, str, tuple[str, ...]], LocalModule | None] = {}
 
     def names(self, directory: Path) -> frozenset[str]:
         cached = self._cache.get(directory)
@@ -110,7 +112,19 @@ def find_in_dir(
 ) -> LocalModule | None:
     """One step of the path finder inside ``directory``, in CPython's order: a package
     (folder with ``__init__.py``), an extension module, a source module, and last a
-    namespace portion (a folder without ``__init__.py``)."""
+    namespace portion (a folder without ``__init__.py``). Memoised in ``listing``."""
+    key = (str(directory), name, tuple(ext_suffixes))
+    try:
+        return listing.found[key]
+    except KeyError:
+        pass
+    found = listing.found[key] = _find_in_dir(listing, directory, name, ext_suffixes)
+    return found
+
+
+def _find_in_dir(
+    listing: DirListing, directory: Path, name: str, ext_suffixes: Sequence[str]
+) -> LocalModule | None:
     names = listing.names(directory)
     candidate = directory / name
     has_dir = name in names and listing.is_dir(candidate)
@@ -144,7 +158,9 @@ class Resolver:
         self._preloaded = preloaded_modules(target_version)
         self.ext_suffixes = extension_suffixes(target_version)
         self._site_cache: dict[str, ModuleHit | None] = {}
-        self._memo: dict[tuple[str, tuple[PathEntry, ...]], Resolution] = {}
+        self._memo: dict[tuple[str, int, tuple[str, ...]], Resolution] = {}
+        self._search_tokens: dict[tuple[int, ...], int] = {}
+        self._search_kept: list[tuple[PathEntry, ...]] = []
 
     def site_hit(self, dotted: str) -> ModuleHit | None:
         if dotted not in self._site_cache:
@@ -159,7 +175,15 @@ class Resolver:
         ``submodules`` are the names of ``from name import a, b``: a top-level folder
         without ``__init__.py`` is a namespace package when it holds one of them.
         """
-        key = (name, tuple(search), tuple(submodules))
+        # The search path as a small token: hashing its Paths at every call was a good
+        # part of a warm run (Path.__hash__ is Python-level before 3.12). Entries are
+        # keyed by identity and kept alive here, so an id is never reused.
+        ids = tuple(map(id, search))
+        token = self._search_tokens.get(ids)
+        if token is None:
+            token = self._search_tokens[ids] = len(self._search_kept)
+            self._search_kept.append(tuple(search))
+        key = (name, token, tuple(submodules))
         cached = self._memo.get(key)
         if cached is None:
             cached = self._memo[key] = self._resolve(name, search, tuple(submodules))

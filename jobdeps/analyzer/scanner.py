@@ -425,28 +425,27 @@ class _Scan:
                     return n
             return None
         pattern = _SHALLOWER.get(width)
-        if pattern is None:
-            pattern = _SHALLOWER[width] = re.compile(
-                rf"^[ \t]{{0,{width - 1}}}(?=[^ \t\n])", re.MULTILINE
-            )
-        end = self.offset(a)
+        if pattern is None:  # a newline first: the regex engine skips ahead to each one
+            pattern = _SHALLOWER[width] = re.compile(rf"\n[ \t]{{0,{width - 1}}}(?=[^ \t\n])")
+        end = self.offset(a) - 1  # the newline before line ``a``
         line_at_end = a
-        window = 4096
+        window = 1024
         while end > 0:
             begin = max(0, end - window)
             starts = [m.start() for m in pattern.finditer(code, begin, end)]
             for start in reversed(starts):
-                line = line_at_end - code.count("\n", start, end)
+                line = line_at_end - code.count("\n", start, end)  # the line after ``start``
                 end, line_at_end = start, line
                 if not self.cont[line]:
-                    self.offsets[line] = start
+                    self.offsets[line] = start + 1
                     return line
             if begin == 0:
-                return None
+                break
             line_at_end -= code.count("\n", begin, end)
             end = begin
             window *= 4
-        return None
+        # line 1 has no newline before it
+        return 1 if line_at_end > 1 and self.level(1) < width else None
 
     def offset(self, line: int) -> int:
         """Where line ``line`` starts in the code (known for the lines found so far)."""

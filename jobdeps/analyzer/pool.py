@@ -13,9 +13,11 @@ starved (it parsed 193 of sympy's 1,517 files). Here there is no thread in the
 parent: announcements go down a pipe as one message per batch, and a table in
 shared memory says who took which file (0 nobody, 1 the parent, 2 a worker). Two
 processes taking the same file at once is possible and harmless: both get the
-same facts, and the parent keeps its own. Workers send back marshalled facts from
-a thread of their own, so a worker never blocks on a full pipe while the parent
-is writing to it; the parent owns the cache.
+same facts, and the parent keeps its own. Workers send back marshalled facts
+(from their main thread: a sender thread waited for the GIL as the parent's had);
+the parent reads a worker's results before it writes to it again, and a worker
+reads new tasks before each file, so neither waits on the other's full pipe. The
+parent owns the cache.
 
 A pool needs ``fork`` (Linux): elsewhere files are parsed serially.
 :func:`worth_a_pool` starts one only when there is more than one CPU and the
@@ -86,48 +88,31 @@ def parse_file(path: str, max_bytes: int) -> Any:
 
 def _worker_main(tasks: Any, results: Any, claims: Any, max_bytes: int) -> None:
     """A worker: parse announced files oldest first, skipping those taken already."""
-    import queue
-    import threading
     from collections import deque
 
-    outbox: queue.SimpleQueue = queue.SimpleQueue()
-
-    def send() -> None:
-        while True:
-            item = outbox.get()
-            if item is None:
-                return
-            try:
-                results.send(item)
-            except (OSError, ValueError):
-                return
-
-    sender = threading.Thread(target=send, daemon=True)
-    sender.start()
     todo: deque[tuple[int, str]] = deque()
-    try:
-        while True:
-            if not todo or tasks.poll():
-                try:
-                    message = tasks.recv()
-                except (EOFError, OSError):
-                    break
-                if message is None:
-                    break
-                todo.extend(message)
-                continue
-            index, path = todo.popleft()
-            if claims[index] != _FREE:
-                continue
-            claims[index] = _WORKER
+    while True:
+        if not todo or tasks.poll():
             try:
-                row = parse_file(path, max_bytes)
-            except Exception:  # the parent reads it itself and reports what is wrong
-                row = None
-            outbox.put((index, row))
-    finally:
-        outbox.put(None)
-        sender.join(timeout=5)
+                message = tasks.recv()
+            except (EOFError, OSError):
+                return
+            if message is None:
+                return
+            todo.extend(message)
+            continue
+        index, path = todo.popleft()
+        if claims[index] != _FREE:
+            continue
+        claims[index] = _WORKER
+        try:
+            row = parse_file(path, max_bytes)
+        except Exception:  # the parent reads it itself and reports what is wrong
+            row = None
+        try:
+            results.send((index, row))
+        except (OSError, ValueError):
+            return
 
 
 class _Worker:
@@ -194,6 +179,9 @@ class ParsePool:
             batches.setdefault(turn, []).append((index, str(path)))
         for turn, batch in batches.items():
             worker = self.workers[turn]
+            # Read its results first: a worker blocked on a full results pipe does not
+            # read tasks, and this send would wait for it forever.
+            self._drain(worker)
             try:
                 worker.tasks.send(batch)
             except (OSError, ValueError):  # a dead worker: the parent parses them
@@ -221,6 +209,10 @@ class ParsePool:
             if self.claims[index] == _FREE:
                 self.claims[index] = _PARENT  # nobody started it: parse it here, now
                 return None
+            # A worker is on it: rather than wait idle, parse files announced since
+            # (the walk needs them soon; no worker gets to them before older ones).
+            while index not in self.done and self._help():
+                self._drain(worker)
             self._drain(worker, wait_for=index)
         row = self.done.pop(index, None)
         if row is None:
@@ -230,6 +222,22 @@ class ParsePool:
         if facts is None:
             return None
         return self.store(path, size, mtime_ns, key, facts, blob)
+
+    def _help(self) -> bool:
+        """Parse the newest announced file nobody has started; False when there is none."""
+        for path in reversed(self.tasks):
+            index, _worker = self.tasks[path]
+            if self.claims[index] == _FREE:
+                self.claims[index] = _PARENT
+                try:
+                    self.done[index] = parse_file(str(path), self.max_bytes)
+                except Exception:  # read again in the walk, which reports what is wrong
+                    self.done[index] = None
+                return True
+            if index in self.done:
+                continue
+            break  # older files are a worker's (it takes them oldest first)
+        return False
 
     def close(self) -> None:
         for worker in self.workers:

@@ -306,6 +306,8 @@ class _Walker:
 
     def _prefetch(self, facts: FileFacts, package: str | None, search: list[PathEntry]) -> None:
         """Tell the reader which local files this module is about to import (a hint)."""
+        if not self.reader.takes_hints():
+            return  # resolving every import twice would be all cost, no gain
         paths: list[Path] = []
         for fact in facts.imports:
             if fact.type_checking or fact.kind not in ("import", "from") or fact.dynamic:

@@ -135,6 +135,14 @@ class FactsReader:
         self._memo[path] = result
         return result
 
+    def takes_hints(self) -> bool:
+        """Would :meth:`prefetch` do anything (more than one process to parse with)?"""
+        if self.jobs == 1:
+            return False
+        from jobdeps.analyzer import pool
+
+        return pool.can_fork() and (self.jobs or pool.cpu_count()) > 1
+
     def prefetch(self, paths: Iterable[Path]) -> None:
         """A hint that ``paths`` will be read soon: parse the cold ones in a pool if
         there are enough of them to pay for it. Harmless when never called."""

@@ -747,7 +747,9 @@ def scan_facts(text: str) -> FileFacts | None:
                     facts = [_with_flags(f, flags) for f in facts]
             imports.extend(facts)
         main_guard = scan.main_guard() if "test" in hits.values() else None
-    except (NotSure, RecursionError, IndexError):
+    except NotSure:
+        return None
+    except Exception:  # a scanner bug must cost speed, never a wrong fact or a crash
         return None
     # Last: is it valid Python? (The plan path reports the exact error if not.)
     was_enabled = gc.isenabled()

@@ -207,3 +207,26 @@ def test_warm_read_imports_no_parser(tmp_path: Path) -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout
     assert "libcst" not in out and "networkx" not in out
+
+
+def test_pool_survives_a_dead_worker(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(pool, "MIN_POOL_BYTES", 0)
+    paths = []
+    for i in range(6):
+        path = tmp_path / f"m{i}.py"
+        path.write_text(SOURCE + f"import mod{i}\n")
+        paths.append(path)
+    with FactsReader(cache=False, jobs=2) as reader:
+        reader.prefetch(paths)
+        assert reader._pool is not None
+        for worker in reader._pool.workers:
+            worker.process.kill()
+            worker.process.join(timeout=10)
+        results = [reader.read(p) for p in paths]  # read here, whatever the worker did
+    for path, result in zip(paths, results, strict=True):
+        assert result.facts == extract_facts(path.read_text())
+
+
+def test_reader_takes_no_hints_on_one_cpu() -> None:
+    assert not FactsReader(cache=False, jobs=1).takes_hints()
+    assert FactsReader(cache=False, jobs=2).takes_hints() == pool.can_fork()

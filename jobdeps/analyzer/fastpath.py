@@ -2,7 +2,9 @@
 
 :func:`jobdeps.analyzer.extract.extract_facts` parses a whole module with libcst
 and computes positions with ``MetadataWrapper``: exact, and 50 times slower than
-``ast``. Most of a file says nothing about imports, so :func:`fast_facts`:
+``ast``. Most of a file says nothing about imports, so :func:`fast_facts` first
+asks the scanner tier (:mod:`jobdeps.analyzer.scanner`: no syntax tree at all,
+for files whose imports are all plain), and when it is not sure:
 
 1. checks the file is valid Python and finds its statements' line spans with the
    interpreter's own parser (``compile(..., PyCF_ONLY_AST)``; statements only,

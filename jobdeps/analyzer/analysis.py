@@ -143,6 +143,7 @@ class _Walker:
         self._seen: set[tuple[str, str, str | None]] = set()
         self._missing_reported: set[tuple[str, str, Severity | None]] = set()
         self._rels: dict[int, tuple[Path, str]] = {}
+        self._hinted_packages: set[Path] = set()
 
     def rel(self, path: Path) -> str:
         """``relpath(path, root)``, memoised by the path object: the walk names the same
@@ -309,6 +310,7 @@ class _Walker:
         if not self.reader.takes_hints():
             return  # resolving every import twice would be all cost, no gain
         paths: list[Path] = []
+        packages: list[Path] = []
         for fact in facts.imports:
             if fact.type_checking or fact.kind not in ("import", "from") or fact.dynamic:
                 continue
@@ -325,6 +327,16 @@ class _Walker:
                     sub = self.resolver.submodule(resolution.modules[-1], imported)
                     if sub is not None and sub.kind in ("module", "package"):
                         paths.append(sub.path)
+            packages.extend(m.path.parent for m in resolution.modules if m.kind == "package")
+        # Then the other modules of the packages it enters: most of a package is imported
+        # sooner or later, and a worker that only gets the files the walk is about to
+        # read keeps in step with it instead of working ahead (a guess: a module never
+        # imported costs a worker's time, never the walk's).
+        for folder in packages:
+            if folder not in self._hinted_packages:
+                self._hinted_packages.add(folder)
+                names = self.resolver.listing.names(folder)
+                paths.extend(folder / n for n in sorted(names) if n.endswith(".py"))
         if paths:
             self.reader.prefetch(paths)
 

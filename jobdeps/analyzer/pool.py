@@ -91,8 +91,9 @@ def _worker_main(tasks: Any, results: Any, claims: Any, max_bytes: int) -> None:
     from collections import deque
 
     todo: deque[tuple[int, str]] = deque()
+    waiting = _Ready(tasks)
     while True:
-        if not todo or tasks.poll():
+        if not todo or waiting():
             try:
                 message = tasks.recv()
             except (EOFError, OSError):
@@ -115,11 +116,26 @@ def _worker_main(tasks: Any, results: Any, claims: Any, max_bytes: int) -> None:
             return
 
 
+class _Ready:
+    """``connection.poll(0)`` without its cost: a poll object made once (the
+    connection's own poll builds a selector at every call)."""
+
+    def __init__(self, connection: Any) -> None:
+        import select
+
+        self.poller = select.poll()
+        self.poller.register(connection.fileno(), select.POLLIN)
+
+    def __call__(self) -> bool:
+        return bool(self.poller.poll(0))  # readable, or closed: recv then says EOF
+
+
 class _Worker:
-    __slots__ = ("process", "results", "tasks")
+    __slots__ = ("process", "ready", "results", "tasks")
 
     def __init__(self, process: Any, tasks: Any, results: Any) -> None:
         self.process, self.tasks, self.results = process, tasks, results
+        self.ready = _Ready(results)
 
 
 class ParsePool:
@@ -191,7 +207,7 @@ class ParsePool:
     def _drain(self, worker: _Worker, wait_for: int | None = None) -> None:
         """Collect the results a worker has sent; with ``wait_for``, until that one."""
         try:
-            while (wait_for is not None and wait_for not in self.done) or worker.results.poll():
+            while (wait_for is not None and wait_for not in self.done) or worker.ready():
                 index, row = worker.results.recv()
                 self.done[index] = row
         except (EOFError, OSError, TypeError, ValueError):

@@ -110,6 +110,10 @@ _IMPORT_ALIAS_RE = re.compile(rf"\s*({_DOTTED})(?:\s+as\s+({_NAME}))?\s*")
 _FROM_NAME_RE = re.compile(rf"\s*({_NAME})(?:\s+as\s+({_NAME}))?\s*")
 _IMPORT_RE = re.compile(r"import\s+(.+)", re.DOTALL)
 _FROM_RE = re.compile(rf"from((?:\s*\.)*)\s*({_DOTTED})?\s*import(?![\w])\s*(.+)", re.DOTALL)
+# ``import a.b`` or ``from .a import b`` (no alias, one name); what the general
+# expressions below would read the same way. Invalid names (``import 1.``) fail the
+# syntax check later.
+_SIMPLE_IMPORT_RE = re.compile(r"import ([\w.]+)|from ([.\w]+) import (\w+)")
 _SPACE_RE = re.compile(r"\s+")
 _WORD_RE = re.compile(r"\w+")
 _MAIN_WORD = "__name__"
@@ -493,6 +497,18 @@ class _Scan:
         self.bindings.setdefault(local, set()).add(full)
 
     def parse_import(self, statement: str, line: int, col: int) -> list[ImportFact]:
+        simple = _SIMPLE_IMPORT_RE.fullmatch(statement)
+        if simple is not None:  # most statements: one name, no alias, no brackets
+            imported, source, name = simple.groups()
+            if imported is not None:
+                head = imported.split(".")[0]
+                self.bind(head, head)
+                return [ImportFact("import", imported, line, col)]
+            level = len(source) - len(source.lstrip("."))
+            module = source[level:]
+            if level == 0:
+                self.bind(name, f"{module}.{name}")
+            return [ImportFact("from", module, line, col, level=level, names=(name,))]
         if statement.startswith("import"):
             match = _IMPORT_RE.fullmatch(statement)
             if match is None:

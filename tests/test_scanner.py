@@ -148,3 +148,11 @@ def test_scanner_builds_no_syntax_tree_of_the_module(monkeypatch) -> None:
     text = "import os\n" + "".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(200))
     assert scan_facts(text) is not None
     assert calls == []  # top-level imports only: no header needed parsing
+
+
+def test_path_written_with_escapes_is_read_whatever_its_length() -> None:
+    # 157 characters once unescaped, 607 as written: still a path for the reference
+    text = "P = '" + "\\x61" * 150 + "/x.csv'\nQ = 'a\\x2fb.json'\n"
+    reference = extract_facts(text)
+    assert [p.value for p in reference.path_literals] == ["a" * 150 + "/x.csv", "a/b.json"]
+    assert scan_facts(text) == reference

@@ -41,6 +41,8 @@ from jobdeps.analyzer.facts import FileFacts
 MIN_POOL_BYTES = 256 * 1024
 #: Files a pool can be told about; later ones are parsed by the parent.
 MAX_TASKS = 1 << 20
+#: The biggest file the parent parses ahead while it waits for a worker.
+HELP_MAX_BYTES = 64 * 1024
 _FREE, _PARENT, _WORKER = 0, 1, 2
 
 
@@ -173,7 +175,7 @@ class ParsePool:
             tasks_out.close()
             results_in.close()
             self.workers.append(_Worker(process, tasks_in, results_out))
-        self.tasks: dict[Path, tuple[int, _Worker]] = {}
+        self.tasks: dict[Path, tuple[int, _Worker, int]] = {}  # index, worker, size
         self.done: dict[int, Any] = {}
         self.count = 0
         self.turn = 0
@@ -184,14 +186,14 @@ class ParsePool:
     def submit(self, todo: list[tuple[Path, int]]) -> None:
         """Announce files, spread over the workers in turn, in one message each."""
         batches: dict[int, list[tuple[int, str]]] = {}
-        for path, _size in todo:
+        for path, size in todo:
             if path in self.tasks or self.count >= MAX_TASKS:
                 continue
             index = self.count
             self.count += 1
             turn = self.turn % len(self.workers)
             self.turn += 1
-            self.tasks[path] = (index, self.workers[turn])
+            self.tasks[path] = (index, self.workers[turn], size)
             batches.setdefault(turn, []).append((index, str(path)))
         for turn, batch in batches.items():
             worker = self.workers[turn]
@@ -219,10 +221,10 @@ class ParsePool:
         task = self.tasks.pop(path, None)
         if task is None:
             return None
-        index, worker = task
+        index, worker, _size = task
         self._drain(worker)
         if index not in self.done:
-            if self.claims[index] == _FREE:
+            if self.claims[index] != _WORKER:
                 self.claims[index] = _PARENT  # nobody started it: parse it here, now
                 return None
             # A worker is on it: rather than wait idle, parse files announced since
@@ -242,7 +244,9 @@ class ParsePool:
     def _help(self) -> bool:
         """Parse the newest announced file nobody has started; False when there is none."""
         for path in reversed(self.tasks):
-            index, _worker = self.tasks[path]
+            index, _worker, size = self.tasks[path]
+            if size > HELP_MAX_BYTES:
+                continue  # the walk must not stall on a big file it may never need
             if self.claims[index] == _FREE:
                 self.claims[index] = _PARENT
                 try:
@@ -260,7 +264,8 @@ class ParsePool:
             with contextlib.suppress(OSError, ValueError):
                 worker.tasks.send(None)
         for worker in self.workers:
-            worker.process.join(timeout=2)
+            # a worker stops before its next file; one still parsing ahead is not waited for
+            worker.process.join(timeout=0.1)
             if worker.process.is_alive():
                 worker.process.terminate()
                 worker.process.join(timeout=2)

@@ -73,6 +73,9 @@ _TOKEN_RE = re.compile(
     r'|"[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*"'
 )
 _PREFIXES = frozenset({"", "r", "u", "b", "f", "br", "rb", "fr", "rf"})
+# A string body that may be a path once its escapes are read: path characters and
+# escapes only (a final newline is the reference's ``$`` quirk).
+_ESCAPED_PATH_RE = re.compile(r"(?:[\w./-]|\\N\{[^}\n]*\}|\\[\s\S])*\n?")
 _NOT_BRACKET_RE = re.compile(r"[^()\[\]{}\n]+")
 _BRACKET_PAIR_RE = re.compile(r"\(\)|\[\]|\{\}")
 _SEGMENT_RE = re.compile(r"[^\n]+")
@@ -170,16 +173,23 @@ def _scan_tokens(text: str) -> tuple[str, list[tuple[int, int]], list[tuple[int,
                     "'" in fields or '"' in fields or _KEYWORD_RE.search(fields) is not None
                 ):
                     raise NotSure("code in an f-string the collector may read")
-        elif "b" not in prefix and len(token) <= 206 and ("/" in token or "." in token):
+        elif "b" not in prefix:
             body = token[quote:-quote]
             if "\\" in body and "r" not in prefix:
-                try:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        body = literal_eval(token)
-                except Exception:
-                    raise NotSure("a string literal_eval rejects") from None
-            if MAYBE_PATH_RE.match(body) and looks_like_path(body):
+                # escapes can spell any character: only those that can only be path
+                # characters once unescaped are worth evaluating (any length)
+                if _ESCAPED_PATH_RE.fullmatch(body):
+                    try:
+                        with warnings.catch_warnings():
+                            warnings.simplefilter("ignore")
+                            body = literal_eval(token)
+                    except Exception:
+                        raise NotSure("a string literal_eval rejects") from None
+                else:
+                    body = ""
+            elif len(body) > 201 or ("/" not in body and "." not in body):
+                body = ""
+            if body and MAYBE_PATH_RE.match(body) and looks_like_path(body):
                 line += text.count("\n", counted, start)
                 counted = start
                 literals.append((line, body.removeprefix("./")))

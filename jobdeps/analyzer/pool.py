@@ -4,7 +4,10 @@ The walk is depth first: the file it needs next is usually the one it announced
 last, while files announced earlier are needed later. So the parent and the
 workers split the work from both ends: a worker parses announced files oldest
 first, and when the walk needs a file no worker has started, the parent parses it
-itself at once rather than wait.
+itself at once rather than wait. When a worker is on the very file the walk
+needs, the parent parses the newest small file nobody has started meanwhile. The
+walk announces a module's imports and, the first time it enters a package, the
+package's other modules (a guess that keeps a worker ahead of the walk).
 
 Why not :class:`concurrent.futures.ProcessPoolExecutor`: it feeds its workers
 from threads of the parent, and the parent's main thread (the walk, parsing) keeps

@@ -37,12 +37,14 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = ROOT / ".venv" / "bin"
+# The environment this script runs in: its jobdeps, pipreqs and site-packages.
+VENV_BIN = Path(sys.executable).parent
 SYSTEM_SITE = Path("/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages")
 
 AST_SCRIPT = """
@@ -356,7 +358,7 @@ def main() -> None:
         rows.append(bench_project(f"generated-{size}", entry.parent, entry, args))
         print(_format(rows[-1]), flush=True)
     for name in [t for t in args.trees.split(",") if t]:
-        site = ROOT / ".venv/lib/python3.11/site-packages"
+        site = Path(sysconfig.get_paths()["purelib"])
         folder = site / name if (site / name).is_dir() else SYSTEM_SITE / name
         if not (folder / "__init__.py").is_file():
             print(f"skip {name}: not installed", flush=True)

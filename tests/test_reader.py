@@ -140,13 +140,19 @@ def test_prefetch_is_harmless_when_small_or_ignored(tmp_path: Path) -> None:
         assert reader.read(path).facts == extract_facts(SOURCE)
 
 
-def test_pool_parses_the_same_facts(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(pool, "MIN_POOL_BYTES", 0)
+def _modules(folder: Path, count: int) -> list[Path]:
+    """``count`` small modules, each importing a module of its own."""
     paths = []
-    for i in range(12):
-        path = tmp_path / f"m{i}.py"
+    for i in range(count):
+        path = folder / f"m{i}.py"
         path.write_text(SOURCE + f"import mod{i}\n")
         paths.append(path)
+    return paths
+
+
+def test_pool_parses_the_same_facts(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(pool, "MIN_POOL_BYTES", 0)
+    paths = _modules(tmp_path, 12)
     (tmp_path / "bad.py").write_bytes(b"\xff\xfe\x00garbage")
     paths.append(tmp_path / "bad.py")
     cache_dir = tmp_path / "cache"
@@ -211,11 +217,7 @@ def test_warm_read_imports_no_parser(tmp_path: Path) -> None:
 
 def test_pool_survives_a_dead_worker(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setattr(pool, "MIN_POOL_BYTES", 0)
-    paths = []
-    for i in range(6):
-        path = tmp_path / f"m{i}.py"
-        path.write_text(SOURCE + f"import mod{i}\n")
-        paths.append(path)
+    paths = _modules(tmp_path, 6)
     with FactsReader(cache=False, jobs=2) as reader:
         reader.prefetch(paths)
         assert reader._pool is not None

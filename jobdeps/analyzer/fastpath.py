@@ -174,6 +174,21 @@ def _is_main_test(test: ast.expr) -> bool:
     return len(names) == 1 and len(strings) == 1
 
 
+def guard_kind(test: ast.expr) -> tuple[str | None, bool]:
+    """``("type_checking" | "main", negated)`` for the two guards the collector knows
+    by their shape (``if TYPE_CHECKING``, ``if __name__ == "__main__"``, either
+    under ``not``), else ``(None, negated)``."""
+    negated = False
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        negated, test = True, test.operand
+    dotted = dotted_name(test)
+    if dotted is not None and dotted.split(".")[-1] == "TYPE_CHECKING":
+        return "type_checking", negated
+    if _is_main_test(test):
+        return "main", negated
+    return None, negated
+
+
 def _apply(ctx: _Ctx, kind: str | None) -> _Ctx:
     if kind is None:
         return ctx
@@ -330,14 +345,9 @@ class _Planner:
 
     def condition_kind(self, test: ast.expr) -> tuple[str | None, bool]:
         """``_Collector._condition_kind``, except that "conditional" also means "not sure"."""
-        negated = False
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            negated, test = True, test.operand
-        dotted = dotted_name(test)
-        if dotted is not None and dotted.split(".")[-1] == "TYPE_CHECKING":
-            return "type_checking", negated
-        if _is_main_test(test):
-            return "main", negated
+        kind, negated = guard_kind(test)
+        if kind is not None:
+            return kind, negated
         # Could a name in the test stand for sys/os/platform? (A superset of the test's words.)
         sensitive = _CONDITION_HEADS | self.condition_aliases
         words = _WORD_RE.findall("\n".join(self.lines[test.lineno - 1 : test.end_lineno]))

@@ -53,9 +53,9 @@ from jobdeps.analyzer.fastpath import (
     OTHER_MARKS,
     PLAIN_MARKS,
     _catches_import_error,
-    _is_main_test,
     _keyword_kind,
     _may_reuse_quotes,
+    guard_kind,
 )
 from jobdeps.analyzer.pathlike import MAYBE_PATH_RE, looks_like_path
 
@@ -609,15 +609,9 @@ class _Scan:
         stmt = tree.body[0] if tree.body else None
         if not isinstance(stmt, ast.If):
             raise NotSure("an if clause")
-        test = stmt.test
-        negated = False
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            negated, test = True, test.operand
-        dotted = dotted_name(test)
-        if dotted is not None and dotted.split(".")[-1] == "TYPE_CHECKING":
-            return "type_checking", negated
-        if _is_main_test(test):
-            return "main", negated
+        kind, negated = guard_kind(stmt.test)
+        if kind is not None:
+            return kind, negated
         sensitive = set(_CONDITION_HEADS)
         for local, fulls in self.bindings.items():
             if any(full.split(".")[0] in _CONDITION_HEADS for full in fulls):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from jobdeps.analyzer import fastpath
+from jobdeps.analyzer import fastpath, marks
 from jobdeps.analyzer.extract import extract_facts
 from jobdeps.analyzer.fastpath import fast_facts, plan
 from jobdeps.analyzer.sources import SourceText, read_source
@@ -263,9 +263,9 @@ def test_plain_imports_need_no_libcst_tree() -> None:
 def test_collector_tables_copied_exactly() -> None:
     from jobdeps.analyzer import extract
 
-    assert fastpath._OPTIONAL_EXCEPTIONS == extract._OPTIONAL_EXCEPTIONS
-    assert fastpath._EXITS == extract._EXITS
-    assert {n.split(".")[0] for n in extract._CONDITION_NAMES} == fastpath._CONDITION_HEADS
+    assert marks.OPTIONAL_EXCEPTIONS == extract._OPTIONAL_EXCEPTIONS
+    assert marks.EXITS == extract._EXITS
+    assert {n.split(".")[0] for n in extract._CONDITION_NAMES} == marks.CONDITION_HEADS
 
 
 def test_file_with_nothing_to_say_needs_no_libcst_tree() -> None:

@@ -68,6 +68,7 @@ _EXTRACTOR_MODULES = (
     "conditions.py",
     "pathlike.py",
     "scanner.py",
+    "marks.py",
 )
 
 

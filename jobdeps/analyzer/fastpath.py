@@ -66,29 +66,20 @@ from typing import NamedTuple
 
 from jobdeps.analyzer.conditions import dotted_name
 from jobdeps.analyzer.facts import FileFacts, ImportFact, PathLiteral, find_suppressions
+from jobdeps.analyzer.marks import (
+    CONDITION_HEADS,
+    EXITS,
+    KEYWORD_RE,
+    SUPPRESS_NAMES,
+    catches_import_error,
+    guard_kind,
+    is_word_char,
+    keyword_kind,
+    may_reuse_quotes,
+)
 from jobdeps.analyzer.pathlike import MAYBE_PATH_RE as _MAYBE_PATH_RE
 from jobdeps.analyzer.pathlike import looks_like_path
 
-# What makes a line worth giving to libcst (a superset of what the collector uses).
-# Plain words, so the regex engine can skip ahead fast; word boundaries are
-# checked in Python on the (few) hits.
-# Marks a plain import statement or an ``if`` test may hold...
-PLAIN_MARKS = r"import|__name__|TYPE_CHECKING"
-# ...and marks of everything else the collector reads.
-OTHER_MARKS = (
-    "exec",
-    "runpy",
-    "run_path",
-    "run_module",
-    "addsitedir",
-    r"(?P<syspath>sys(?:\s|\\\n)*\.(?:\s|\\\n)*path)",
-    # '/' then a string, maybe across brackets, continuations and comments: Path / "x"
-    # (after a name, ')' or ']', checked in Python: what can end a path expression)
-    r"""(?P<slash>/(?:[ \t\f\n(]|\\\n|#[^\n]*)*[rRuUbBfF]{0,2}["'])""",
-)
-_KEYWORD_RE = re.compile("|".join((PLAIN_MARKS, *OTHER_MARKS)))
-_BOUNDED = {"exec"}  # too common inside other words to take without \b
-_CONSUMERS = {"addsitedir"}
 # An opening quote and what follows while it could be a path once unescaped. The
 # closing quote is not consumed, so it is tried as an opening one too: a false
 # match cannot hide a real string behind it.
@@ -139,54 +130,10 @@ class _Ctx(NamedTuple):
 
 _ROOT = _Ctx()
 _ELSE = object()  # the ``else`` clause of an if/elif chain
-# Copies of the collector's tables (``extract`` imports libcst); tested equal.
-_OPTIONAL_EXCEPTIONS = frozenset(
-    {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
-)
-_EXITS = frozenset({"sys.exit", "exit", "quit", "os._exit", "os.abort"})
-_CONDITION_HEADS = frozenset({"sys", "os", "platform"})
-_SUPPRESS_NAMES = ("contextlib.suppress", "suppress")
 # Off: every import goes through libcst as in round one (JOBDEPS_FASTPATH_DIRECT=0).
 DIRECT_IMPORTS = os.environ.get("JOBDEPS_FASTPATH_DIRECT", "1") != "0"
 # Off: no scanner tier, every file gets the statement-tree plan (JOBDEPS_FASTPATH_SCAN=0).
 SCANNER = os.environ.get("JOBDEPS_FASTPATH_SCAN", "1") != "0"
-
-
-def _catches_import_error(node: ast.expr | None) -> bool:
-    if node is None:  # bare except
-        return True
-    if isinstance(node, ast.Starred):
-        node = node.value
-    if isinstance(node, ast.Tuple):
-        return any(_catches_import_error(e) for e in node.elts)
-    dotted = dotted_name(node)
-    return dotted is not None and dotted.split(".")[-1] in _OPTIONAL_EXCEPTIONS
-
-
-def _is_main_test(test: ast.expr) -> bool:
-    if not isinstance(test, ast.Compare) or len(test.ops) != 1:
-        return False
-    if not isinstance(test.ops[0], ast.Eq):
-        return False
-    sides = (test.left, test.comparators[0])
-    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
-    strings = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
-    return len(names) == 1 and len(strings) == 1
-
-
-def guard_kind(test: ast.expr) -> tuple[str | None, bool]:
-    """``("type_checking" | "main", negated)`` for the two guards the collector knows
-    by their shape (``if TYPE_CHECKING``, ``if __name__ == "__main__"``, either
-    under ``not``), else ``(None, negated)``."""
-    negated = False
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        negated, test = True, test.operand
-    dotted = dotted_name(test)
-    if dotted is not None and dotted.split(".")[-1] == "TYPE_CHECKING":
-        return "type_checking", negated
-    if _is_main_test(test):
-        return "main", negated
-    return None, negated
 
 
 def _apply(ctx: _Ctx, kind: str | None) -> _Ctx:
@@ -320,7 +267,7 @@ class _Planner:
 
     def bind(self, local: str, full: str) -> None:
         self.aliases[local] = full
-        if full.split(".")[0] in _CONDITION_HEADS:
+        if full.split(".")[0] in CONDITION_HEADS:
             self.condition_aliases.add(local)
         else:
             self.condition_aliases.discard(local)
@@ -349,7 +296,7 @@ class _Planner:
         if kind is not None:
             return kind, negated
         # Could a name in the test stand for sys/os/platform? (A superset of the test's words.)
-        sensitive = _CONDITION_HEADS | self.condition_aliases
+        sensitive = CONDITION_HEADS | self.condition_aliases
         words = _WORD_RE.findall("\n".join(self.lines[test.lineno - 1 : test.end_lineno]))
         if not sensitive.isdisjoint(words):
             return "conditional", False
@@ -365,7 +312,7 @@ class _Planner:
             if (
                 isinstance(stmt, ast.Expr)
                 and isinstance(stmt.value, ast.Call)
-                and self.qualname(stmt.value.func) in _EXITS
+                and self.qualname(stmt.value.func) in EXITS
             ):
                 return True
         return False
@@ -373,9 +320,9 @@ class _Planner:
     def suppresses(self, stmt: ast.With | ast.AsyncWith) -> bool:
         for item in stmt.items:
             call = item.context_expr
-            if isinstance(call, ast.Call) and self.qualname(call.func) in _SUPPRESS_NAMES:
+            if isinstance(call, ast.Call) and self.qualname(call.func) in SUPPRESS_NAMES:
                 values = [*call.args, *(k.value for k in call.keywords)]
-                if any(_catches_import_error(v) for v in values):
+                if any(catches_import_error(v) for v in values):
                     return True
         return False
 
@@ -472,7 +419,7 @@ class _Planner:
             first_ctx = ctx._replace(lazy=True)
         elif (
             isinstance(stmt, ast.Try)
-            and any(_catches_import_error(h.type) and not self.gives_up(h) for h in stmt.handlers)
+            and any(catches_import_error(h.type) and not self.gives_up(h) for h in stmt.handlers)
         ) or (isinstance(stmt, (ast.With, ast.AsyncWith)) and self.suppresses(stmt)):
             first_ctx = ctx._replace(optional=True)
         chain = ctx
@@ -519,27 +466,6 @@ class _Planner:
         raise FallBack(f"no {keyword} line")
 
 
-def _keyword_kind(text: str, match: re.Match[str]) -> str | None:
-    """``needed``, ``consumer`` (reads path values), or None for a false hit."""
-    start, end = match.span()
-    word = match.group(0)
-    group = match.lastgroup
-    if group == "syspath":
-        if not _is_word(text, start, start + 3) or not _is_word(text, end - 4, end):
-            return None
-        return "consumer"
-    if group == "slash":
-        before = text[max(0, start - 200) : start].rstrip(" \t\f\n\\")
-        if "#" in before[before.rfind("\n") + 1 :]:
-            return "consumer"  # a comment before the '/': cannot tell, keep it
-        return "consumer" if before and (_is_word_char(before[-1]) or before[-1] in ")]") else None
-    if word in _CONSUMERS:
-        return "consumer"
-    if word in _BOUNDED and not _is_word(text, start, end):
-        return None
-    return "needed"
-
-
 def _code_only(text: str) -> str | None:
     """``text`` (whole statements) with strings emptied and comments removed, or
     None when it holds an f-string (code inside a string) or anything unusual."""
@@ -552,7 +478,7 @@ def _code_only(text: str) -> str | None:
             if (
                 len(prefix) > 2
                 or set(prefix) - {"r", "b", "u"}
-                or (start > 0 and _is_word_char(text[start - 1]))
+                or (start > 0 and is_word_char(text[start - 1]))
             ):
                 return None
             parts.append(text[last:start])
@@ -565,18 +491,11 @@ def _code_only(text: str) -> str | None:
 
 
 def _refined_kinds(code: str, aliases: re.Pattern[str] | None, consumers: set[str]) -> set[str]:
-    kinds = {kind for m in _KEYWORD_RE.finditer(code) if (kind := _keyword_kind(code, m))}
+    kinds = {kind for m in KEYWORD_RE.finditer(code) if (kind := keyword_kind(code, m))}
     if aliases is not None:
         for match in aliases.finditer(code):
             kinds.add("consumer" if match.group(0) in consumers else "needed")
     return kinds
-
-
-def _is_word(text: str, start: int, end: int) -> bool:
-    return not (
-        (start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"))
-        or (end < len(text) and (text[end].isalnum() or text[end] == "_"))
-    )
 
 
 def _marks(text: str, count: int) -> tuple[list[int], list[int], list[int]]:
@@ -586,8 +505,8 @@ def _marks(text: str, count: int) -> tuple[list[int], list[int], list[int]]:
     consumer = [0] * (count + 2)
     paths = [0] * (count + 2)
     line, last = 1, 0
-    for match in _KEYWORD_RE.finditer(text):
-        kind = _keyword_kind(text, match)
+    for match in KEYWORD_RE.finditer(text):
+        kind = keyword_kind(text, match)
         if kind is None:
             continue
         start = match.start()
@@ -611,33 +530,13 @@ def _marks(text: str, count: int) -> tuple[list[int], list[int], list[int]]:
     for match in _FSTRING_RE.finditer(text):
         start = match.start()
         prefix = text[start : match.start(1)]
-        if "f" not in prefix.lower() or (start > 0 and _is_word_char(text[start - 1])):
+        if "f" not in prefix.lower() or (start > 0 and is_word_char(text[start - 1])):
             continue
         line += text.count("\n", last, start)
         last = start
-        if _may_reuse_quotes(text, match.end(), match.group(1)):
+        if may_reuse_quotes(text, match.end(), match.group(1)):
             needed[line] = 1
     return list(accumulate(needed)), list(accumulate(consumer)), list(accumulate(paths))
-
-
-def _is_word_char(char: str) -> bool:
-    return char.isalnum() or char == "_"
-
-
-def _may_reuse_quotes(text: str, pos: int, quote: str) -> bool:
-    """Could the f-string whose body starts at ``pos`` hold its own quote in a
-    replacement field? Lexed the pre-3.12 way, such a string ends early with a
-    ``{`` left open (a superset test: false positives only cost time)."""
-    if len(quote) == 3:
-        end = text.find(quote, pos)
-        body = text[pos:] if end < 0 else text[pos:end]
-        if "{" in body and quote[0] in body:
-            return True
-    else:
-        match = re.compile(rf"(?:[^{quote}\\\n]|\\.)*").match(text, pos)
-        body = match.group(0) if match else ""
-    body = body.replace("{{", "").replace("}}", "")
-    return body.count("{") > body.count("}")
 
 
 def _word_alternation(names: set[str]) -> re.Pattern[str]:
@@ -686,7 +585,7 @@ def _string_literals(lines: list[str], a: int, b: int) -> list[tuple[int, str]] 
         if (
             len(prefix) > 2
             or set(prefix) - {"r", "b", "u"}
-            or (start > 0 and _is_word_char(text[start - 1]))
+            or (start > 0 and is_word_char(text[start - 1]))
         ):
             return None  # an f-string, or letters glued to a quote (``if"x"``)
         if "b" in prefix:

@@ -9,7 +9,7 @@ without building any tree:
    lexing; an f-string that may reuse its quotes, or has code with quotes or
    import words in a replacement field, sends the file on). Strings are
    blanked, comments dropped: what is left is the code;
-2. the keyword marks of :mod:`jobdeps.analyzer.fastpath` run over the code
+2. the keyword marks of :mod:`jobdeps.analyzer.marks` run over the code
    alone, so ``import`` in a docstring is never a phantom import. Any mark the
    collector turns into something else than a plain import (``sys.path``,
    ``importlib``, ``runpy``, ``exec``, ``Path / "x"``...) sends the file on;
@@ -46,16 +46,16 @@ from typing import Any, NamedTuple
 
 from jobdeps.analyzer.conditions import dotted_name
 from jobdeps.analyzer.facts import FileFacts, ImportFact, PathLiteral, find_suppressions
-from jobdeps.analyzer.fastpath import (
-    _CONDITION_HEADS,
-    _EXITS,
-    _KEYWORD_RE,
+from jobdeps.analyzer.marks import (
+    CONDITION_HEADS,
+    EXITS,
+    KEYWORD_RE,
     OTHER_MARKS,
     PLAIN_MARKS,
-    _catches_import_error,
-    _keyword_kind,
-    _may_reuse_quotes,
+    catches_import_error,
     guard_kind,
+    keyword_kind,
+    may_reuse_quotes,
 )
 from jobdeps.analyzer.pathlike import MAYBE_PATH_RE, looks_like_path
 
@@ -166,11 +166,11 @@ def _scan_tokens(text: str) -> tuple[str, list[tuple[int, int]], list[tuple[int,
         if "f" in prefix:
             body = token[quote:-quote]
             if "{" in body:
-                if _may_reuse_quotes(token, quote, token[:quote]):
+                if may_reuse_quotes(token, quote, token[:quote]):
                     raise NotSure("an f-string that may reuse its quotes")
                 fields = body.replace("{{", "").replace("}}", "")
                 if "{" in fields and (
-                    "'" in fields or '"' in fields or _KEYWORD_RE.search(fields) is not None
+                    "'" in fields or '"' in fields or KEYWORD_RE.search(fields) is not None
                 ):
                     raise NotSure("code in an f-string the collector may read")
         elif "b" not in prefix:
@@ -252,7 +252,7 @@ def _marks(code: str) -> tuple[dict[int, str], list[tuple[str, bool]]]:
     module_calls: list[tuple[str, bool]] = []
     for pattern in _OTHER_MARK_RES:
         for match in pattern.finditer(code):
-            if _keyword_kind(code, match) is not None:
+            if keyword_kind(code, match) is not None:
                 # sys.path, exec, runpy, addsitedir, Path / "x": the collector's business
                 raise NotSure(match.group(0))
     line, last = 1, 0
@@ -612,9 +612,9 @@ class _Scan:
         kind, negated = guard_kind(stmt.test)
         if kind is not None:
             return kind, negated
-        sensitive = set(_CONDITION_HEADS)
+        sensitive = set(CONDITION_HEADS)
         for local, fulls in self.bindings.items():
-            if any(full.split(".")[0] in _CONDITION_HEADS for full in fulls):
+            if any(full.split(".")[0] in CONDITION_HEADS for full in fulls):
                 sensitive.add(local)
         words = _WORD_RE.findall(self.statement(clause.a, clause.b))
         if not sensitive.isdisjoint(words):
@@ -658,7 +658,7 @@ class _Scan:
         stmt = _parse_one(source).body[0]
         if not isinstance(stmt, ast.Try) or not stmt.handlers:
             raise NotSure("an except clause")
-        return _catches_import_error(stmt.handlers[0].type)
+        return catches_import_error(stmt.handlers[0].type)
 
     def gives_up(self, clause: _Clause) -> bool:
         """``_Collector._gives_up``: its body runs ``raise`` or an exit on a line of its own."""
@@ -694,7 +694,7 @@ class _Scan:
             return False
         head, dot, rest = dotted.partition(".")
         names = {dotted} | {full + dot + rest for full in self.bindings.get(head, ())}
-        hits = [name in _EXITS for name in names]
+        hits = [name in EXITS for name in names]
         if all(hits):
             return True
         if any(hits):

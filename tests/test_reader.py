@@ -232,3 +232,26 @@ def test_pool_survives_a_dead_worker(monkeypatch, tmp_path: Path) -> None:
 def test_reader_takes_no_hints_on_one_cpu() -> None:
     assert not FactsReader(cache=False, jobs=1).takes_hints()
     assert FactsReader(cache=False, jobs=2).takes_hints() == pool.can_fork()
+
+
+def test_a_warm_run_stops_resolving_ahead(monkeypatch, tmp_path: Path) -> None:
+    from jobdeps.analyzer import reader as reader_module
+
+    monkeypatch.setattr(reader_module, "WARM_HINTS", 3)
+    paths = _modules(tmp_path, 4)
+    for path in paths:
+        _age(path)
+    cache_dir = tmp_path / "cache"
+    with FactsReader(cache_dir=cache_dir, jobs=1) as cold:
+        for path in paths:
+            cold.read(path)
+    with FactsReader(cache_dir=cache_dir, jobs=2) as warm:
+        if not warm.takes_hints():
+            pytest.skip("no fork here: the reader never takes hints")
+        warm.prefetch(paths[:2])
+        assert warm.takes_hints()  # two cached files say little yet
+        warm.prefetch(paths[2:])
+        assert not warm.takes_hints()  # four, all cached: a warm run
+        assert [warm.read(p).facts for p in paths] == [
+            extract_facts(SOURCE + f"import mod{i}\n") for i in range(4)
+        ]

@@ -29,6 +29,9 @@ from jobdeps.analyzer.sources import (
     read_source,
 )
 
+#: Announced files, all cached, after which a run counts as warm (see ``takes_hints``).
+WARM_HINTS = 256
+
 
 class ReadResult:
     """Facts of a file, or why there are none; ``source`` is kept for text checks.
@@ -118,6 +121,7 @@ class FactsReader:
         self.cache: FactCache | None = FactCache(folder) if folder is not None else None
         self._pool: Any = None  # jobdeps.analyzer.pool.ParsePool, started on demand
         self._announced: list[tuple[Path, int]] = []  # cold files announced by prefetch
+        self._warm_hints = 0  # files announced by prefetch that were cached
         self.stats = {"memo": 0, "stat-hits": 0, "content-hits": 0, "parsed": 0, "pooled": 0}
 
     # -- public ----------------------------------------------------------------------
@@ -136,8 +140,14 @@ class FactsReader:
         return result
 
     def takes_hints(self) -> bool:
-        """Would :meth:`prefetch` do anything (more than one process to parse with)?"""
+        """Would :meth:`prefetch` do anything (more than one process to parse with)?
+
+        Not once the first :data:`WARM_HINTS` files announced were all cached: the run
+        is warm, and the walk's resolving ahead would cost more than it saves (a cold
+        file met later is parsed when it is read)."""
         if self.jobs == 1:
+            return False
+        if self._warm_hints >= WARM_HINTS and not self._announced:
             return False
         from jobdeps.analyzer import pool
 
@@ -160,6 +170,7 @@ class FactsReader:
             facts = self._stat_hit(path, stat)
             if facts is not None:  # warm: keep it, the walk reads it next
                 self.stats["stat-hits"] += 1
+                self._warm_hints += 1
                 self._memo[path] = ReadResult(facts, loader=_text_loader(path, self.max_bytes))
                 continue
             todo.append((path, stat.st_size))

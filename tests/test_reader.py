@@ -255,3 +255,22 @@ def test_a_warm_run_stops_resolving_ahead(monkeypatch, tmp_path: Path) -> None:
         assert [warm.read(p).facts for p in paths] == [
             extract_facts(SOURCE + f"import mod{i}\n") for i in range(4)
         ]
+
+
+def test_no_pool_while_another_thread_runs(monkeypatch, tmp_path: Path) -> None:
+    import threading
+
+    monkeypatch.setattr(pool, "MIN_POOL_BYTES", 0)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        paths = _modules(tmp_path, 3)
+        with FactsReader(cache=False, jobs=2) as reader:
+            assert not reader.takes_hints()
+            reader.prefetch(paths)
+            assert reader._pool is None  # forking now could deadlock the child
+            assert reader.read(paths[0]).facts == extract_facts(paths[0].read_text())
+    finally:
+        stop.set()
+        thread.join()

@@ -22,7 +22,8 @@ the parent reads a worker's results before it writes to it again, and a worker
 reads new tasks before each file, so neither waits on the other's full pipe. The
 parent owns the cache.
 
-A pool needs ``fork`` (Linux): elsewhere files are parsed serially.
+A pool needs ``fork`` (Linux) in a process with no other thread: elsewhere files
+are parsed serially.
 :func:`worth_a_pool` starts one only when there is more than one CPU and the
 announced work is large enough (:data:`MIN_POOL_BYTES`), so a small job never
 waits for a pool.
@@ -57,7 +58,14 @@ def cpu_count() -> int:
 
 
 def can_fork() -> bool:
-    return sys.platform.startswith("linux") and hasattr(os, "fork")
+    """Fork only on Linux, and only a single-threaded process: a thread of the caller
+    (a notebook kernel's, say) may hold a lock the child would then wait on forever
+    (and Python 3.12+ warns about exactly that)."""
+    import threading
+
+    return (
+        sys.platform.startswith("linux") and hasattr(os, "fork") and (threading.active_count() == 1)
+    )
 
 
 def worth_a_pool(todo: list[tuple[Path, int]], jobs: int | None) -> bool:

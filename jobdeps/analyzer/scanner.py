@@ -429,7 +429,7 @@ class _Scan:
     def shallower_above(self, a: int, width: int) -> int | None:
         """The nearest line above ``a`` that starts a logical line indented less than ``width``.
 
-        Found by a regex over windows of the code that double as they go up, so a
+        Found by a regex over windows of the code that grow fourfold as they go up, so a
         lazy import deep in a long function costs C speed, not a Python loop per line.
         """
         code = self.code

@@ -17,11 +17,13 @@ without building any tree:
    multi-line string, after a backslash, or inside brackets left open on a
    line (same-line bracket pairs are removed by repeated substitution, so
    only the few that span lines are walked in Python);
-4. one pass over the logical lines keeps the stack of open blocks by
-   indentation; each import gets the clauses that enclose it. Headers that
-   decide a context flag (an ``if`` test, an ``except`` clause, the body of a
-   handler) are parsed on their own with :func:`ast.parse`, a few lines each,
-   and judged by the same functions as the fast path's planner;
+4. an import's enclosing blocks are the nearest logical lines above it with
+   less indentation (headers, in valid Python), found by a regex; a clause's
+   siblings (``elif``, ``except``...) are the lines next to it at the same
+   indentation. Headers that decide a context flag (an ``if`` test, an
+   ``except`` clause, the body of a handler) are parsed on their own with
+   :func:`ast.parse`, a few lines each, and judged by the same functions as
+   the fast path's planner (:mod:`jobdeps.analyzer.marks`);
 5. path literals are read from the string tokens, as ``fastpath`` does for
    the statements it does not give to libcst;
 6. last, ``_symtable.symtable`` checks that the whole file is valid Python for
@@ -345,6 +347,7 @@ class _Scan:
         self.parents: dict[tuple[int, int], tuple[int, int]] = {}  # (line, width) -> header
         self.offsets: dict[int, int] = {}  # line -> where it starts in the code
         self.optional: dict[int, bool] = {}  # try line -> is its body optional (memo)
+        self.if_kinds: dict[int, tuple[str | None, bool]] = {}  # if line -> its kind (memo)
 
     # -- lines -------------------------------------------------------------------
     def start(self, n: int) -> int:
@@ -600,6 +603,12 @@ class _Scan:
 
     def if_kind(self, clause: _Clause) -> tuple[str | None, bool]:
         """``_Collector._condition_kind`` of an ``if``/``elif`` clause, or NotSure."""
+        found = self.if_kinds.get(clause.a)
+        if found is None:
+            found = self.if_kinds[clause.a] = self._if_kind(clause)
+        return found
+
+    def _if_kind(self, clause: _Clause) -> tuple[str | None, bool]:
         source = _logical_text(self.lines, clause.a, clause.b)
         if clause.kind == "elif":
             source = source[2:]  # "elif" -> "if"

@@ -13,6 +13,7 @@ import pytest
 from jobdeps.analyzer.extract import extract_facts
 from jobdeps.analyzer.fastpath import fast_facts
 from jobdeps.analyzer.scanner import scan_facts
+from jobdeps.analyzer.sources import SourceText, read_source
 
 ACCEPTED = {
     "plain": "import os\nimport a.b.c as d, e\nfrom . import x\nfrom ...pkg.mod import *\n",
@@ -76,6 +77,10 @@ ACCEPTED = {
     "suppress_word_absent": "with open('x') as f:\n    import in_with\n",
     "empty": "",
     "comment_only": "# import os\n",
+    "crlf": (
+        "import os\r\ntry:\r\n    import a  # note\r\nexcept ImportError:\r\n    a = None\r\n"
+        'P = """data/x.csv\r\n"""\r\nQ = "conf/a.yaml"  # jobdeps: ignore[IMP001]\r\n'
+    ),
     "exit_alias_same": "import sys\ntry:\n    import a\nexcept ImportError:\n    sys.exit(2)\n",
 }
 
@@ -92,7 +97,7 @@ NOT_SURE = {
     "suppress": ("from contextlib import suppress\nwith suppress(ImportError):\n    import a\n"),
     "version_condition": "import sys\nif sys.version_info >= (3, 11):\n    import tomllib\n",
     "match": "match x:\n    case 1:\n        import a\n",
-    "crlf": "import os\r\nimport sys\r\n",
+    "lone_carriage_returns": "import os\rimport sys\r",
     "syntax_error": "import os\ndef f(:\n",
     "one_line_compound": "if x: import y\n",
     "semicolons": "import a; import b\n",
@@ -156,3 +161,23 @@ def test_path_written_with_escapes_is_read_whatever_its_length() -> None:
     reference = extract_facts(text)
     assert [p.value for p in reference.path_literals] == ["a" * 150 + "/x.csv", "a/b.json"]
     assert scan_facts(text) == reference
+
+
+def test_windows_line_ends_give_the_reference_facts() -> None:
+    """Real files with their line ends turned into CRLF: the scanner reads them (Python
+    reads CRLF as a newline, in string values too) and agrees with the reference."""
+    from tests.test_fastpath import _sample
+
+    taken = 0
+    for path in _sample(400_000):
+        source = read_source(path)
+        if not isinstance(source, SourceText) or "\r" in source.text:
+            continue
+        text = source.text.replace("\n", "\r\n")
+        reference = extract_facts(text)
+        assert fast_facts(text) == reference, path  # either tier
+        scanned = scan_facts(text)
+        if scanned is not None:
+            taken += 1
+            assert scanned == reference, path
+    assert taken > 20

@@ -822,6 +822,11 @@ def _direct_facts(lines: list[str], directs: list[tuple[_Simple, _Ctx]]) -> list
 
 def fast_facts(text: str) -> FileFacts:
     """The same facts as :func:`~jobdeps.analyzer.extract.extract_facts`, faster."""
+    if "\r" in text and "\r" in text.replace("\r\n", ""):
+        # A lone "\r" ends a line for Python; the plan splits lines on "\n" only.
+        from jobdeps.analyzer.extract import extract_facts
+
+        return extract_facts(text)
     if SCANNER:
         from jobdeps.analyzer.scanner import scan_facts
 

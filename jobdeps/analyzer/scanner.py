@@ -755,10 +755,15 @@ class _Scan:
 
 def scan_facts(text: str) -> FileFacts | None:
     """The reference's facts of ``text``, or None when the scanner cannot be sure."""
-    if _check_syntax is None or "\r" in text or "\x00" in text or "\f" in text:
+    if _check_syntax is None or "\x00" in text or "\f" in text or text.startswith("\ufeff"):
         return None
-    if text.startswith("\ufeff"):
-        return None
+    original = text
+    if "\r" in text:
+        # Windows line ends: Python reads "\r\n" as "\n", in string values too, so
+        # the same lines and columns; a lone "\r" (old Mac files) is left to the plan.
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            return None
     try:
         code, spans, literals = _scan_tokens(text)
         if _unfollowed(code):
@@ -796,7 +801,7 @@ def scan_facts(text: str) -> FileFacts | None:
         imports=tuple(imports),
         path_literals=tuple(PathLiteral(line, value) for line, value in literals),
         main_guard_line=main_guard,
-        suppressions=find_suppressions(text),
+        suppressions=find_suppressions(original),
     )
 
 

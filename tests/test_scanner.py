@@ -64,6 +64,11 @@ ACCEPTED = {
         "G = 'esc\\\\aped/path.txt'\nH = '''multi\nline'''\nI = \"\"\"x/y\n\"\"\"\n"
     ),
     "fstring_simple_fields": "name = 'm'\npath = f'{root}/{name}.csv'\nimport after_fstring\n",
+    "fstring_with_strings": (
+        "x = f\"{d['k']}/{', '.join(names)}\"\n"
+        "y = f'{\"data/train.csv\"}'\n"
+        'z = f"""\n{value:{\'>\'}10} {\'cfg/a.yaml\'!r}\n"""\nimport a\n'
+    ),
     "other_import_module": (
         "from sympy.external import import_module\nnp = import_module('numpy')\n"
         "self.import_module('x')\nimportorskip('y')\n_important = 1\n"
@@ -92,7 +97,9 @@ NOT_SURE = {
     "exec_file": "exec(open('setup.py').read())\n",
     "runpy": "import runpy\nrunpy.run_path('tool.py')\n",
     "path_slash": "from pathlib import Path\nP = Path(__file__).parent / 'data'\n",
-    "fstring_with_quotes": "x = f\"{d['k']}\"\nimport a\n",
+    "fstring_dunder_import": "x = f\"{__import__('os').sep}\"\n",
+    "fstring_nested": "x = f\"{f'{y}'}\"\n",
+    "fstring_path_join": "from pathlib import Path\np = f\"{Path(root) / 'data'}\"\n",
     "sys_alias": "import sys as _sys\n_sys.path.append('x')\n",
     "suppress": ("from contextlib import suppress\nwith suppress(ImportError):\n    import a\n"),
     "version_condition": "import sys\nif sys.version_info >= (3, 11):\n    import tomllib\n",

@@ -153,16 +153,7 @@ def _scan_tokens(text: str) -> tuple[str, list[tuple[int, int]], list[tuple[int,
             parts.append(text[last:start])
             last = end
             continue
-        prefix_start = start
-        while prefix_start > 0 and (
-            text[prefix_start - 1].isalnum() or text[prefix_start - 1] == "_"
-        ):
-            prefix_start -= 1
-            if start - prefix_start > 2:
-                raise NotSure("letters glued to a quote")
-        prefix = text[prefix_start:start].lower()
-        if prefix not in _PREFIXES:
-            raise NotSure("letters glued to a quote")
+        prefix = _prefix(text, start)
         newlines = token.count("\n")
         quote = 3 if len(token) >= 6 and token[:3] in ("'''", '"""') else 1
         if "f" in prefix:
@@ -170,31 +161,18 @@ def _scan_tokens(text: str) -> tuple[str, list[tuple[int, int]], list[tuple[int,
             if "{" in body:
                 if may_reuse_quotes(token, quote, token[:quote]):
                     raise NotSure("an f-string that may reuse its quotes")
-                fields = body.replace("{{", "").replace("}}", "")
-                if "{" in fields and (
-                    "'" in fields or '"' in fields or KEYWORD_RE.search(fields) is not None
-                ):
-                    raise NotSure("code in an f-string the collector may read")
+                nested = _field_strings(body)
+                if nested:
+                    line += text.count("\n", counted, start)
+                    counted = start
+                    for offset, value in nested:
+                        literals.append((line + token.count("\n", 0, quote + offset), value))
         elif "b" not in prefix:
-            body = token[quote:-quote]
-            if "\\" in body and "r" not in prefix:
-                # escapes can spell any character: only those that can only be path
-                # characters once unescaped are worth evaluating (any length)
-                if _ESCAPED_PATH_RE.fullmatch(body):
-                    try:
-                        with warnings.catch_warnings():
-                            warnings.simplefilter("ignore")
-                            body = literal_eval(token)
-                    except Exception:
-                        raise NotSure("a string literal_eval rejects") from None
-                else:
-                    body = ""
-            elif len(body) > 201 or ("/" not in body and "." not in body):
-                body = ""
-            if body and MAYBE_PATH_RE.match(body) and looks_like_path(body):
+            value = _path_value(token, quote, prefix)
+            if value is not None:
                 line += text.count("\n", counted, start)
                 counted = start
-                literals.append((line, body.removeprefix("./")))
+                literals.append((line, value))
         parts.append(text[last:start])
         parts.append('""')
         if newlines:
@@ -205,6 +183,96 @@ def _scan_tokens(text: str) -> tuple[str, list[tuple[int, int]], list[tuple[int,
         last = end
     parts.append(text[last:])
     return "".join(parts), spans, literals
+
+
+def _prefix(text: str, start: int) -> str:
+    """The string prefix before the quote at ``start`` (``rb``, ``f``...), lowercased."""
+    begin = start
+    while begin > 0 and (text[begin - 1].isalnum() or text[begin - 1] == "_"):
+        begin -= 1
+        if start - begin > 2:
+            raise NotSure("letters glued to a quote")
+    prefix = text[begin:start].lower()
+    if prefix not in _PREFIXES:
+        raise NotSure("letters glued to a quote")  # ``if"x"``: leave it to the plan
+    return prefix
+
+
+def _path_value(token: str, quote: int, prefix: str) -> str | None:
+    """The value of a plain string token when the reference takes it for a path."""
+    body = token[quote:-quote]
+    if "\\" in body and "r" not in prefix:
+        # escapes can spell any character: only those that can only be path
+        # characters once unescaped are worth evaluating (any length)
+        if not _ESCAPED_PATH_RE.fullmatch(body):
+            return None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                body = literal_eval(token)
+        except Exception:
+            raise NotSure("a string literal_eval rejects") from None
+    elif len(body) > 201 or ("/" not in body and "." not in body):
+        return None
+    if body and MAYBE_PATH_RE.match(body) and looks_like_path(body):
+        return body.removeprefix("./")
+    return None
+
+
+def _field_strings(body: str) -> list[tuple[int, str]]:
+    """The path literals of the strings inside an f-string's replacement fields, as
+    ``(offset in body, value)``: the collector visits those strings (and calls, which
+    the keyword marks cover). NotSure for anything this does not follow."""
+    found: list[tuple[int, str]] = []
+    if "'" not in body and '"' not in body:  # no string inside: only code to mark
+        fields = body.replace("{{", "").replace("}}", "")
+        if "{" in fields and KEYWORD_RE.search(fields) is not None:
+            raise NotSure("code in an f-string the collector may read")
+        return found
+    i, size = 0, len(body)
+    while i < size:
+        char = body[i]
+        if char == "}":
+            i += 2 if body.startswith("}}", i) else 1
+            continue
+        if char != "{":
+            i += 1
+            continue
+        if body.startswith("{{", i):
+            i += 2
+            continue
+        depth, j = 1, i + 1
+        while j < size and depth:  # the field: up to its closing brace, strings skipped
+            char = body[j]
+            if char in "'\"":
+                match = _TOKEN_RE.match(body, j)
+                if match is None:
+                    raise NotSure("a string in an f-string field")
+                token = match.group()
+                prefix = _prefix(body, j)
+                if "f" in prefix:
+                    raise NotSure("an f-string in an f-string")
+                if "b" not in prefix:
+                    quote = 3 if len(token) >= 6 and token[:3] in ("'''", '"""') else 1
+                    value = _path_value(token, quote, prefix)
+                    if value is not None:
+                        found.append((j, value))
+                j = match.end()
+                continue
+            if char in "#\\":
+                raise NotSure("a comment or a backslash in an f-string field")
+            if char in "{[(":
+                depth += 1
+            elif char in "}])":
+                depth -= 1
+            j += 1
+        if depth:
+            raise NotSure("an f-string field left open")
+        field = _TOKEN_RE.sub('""', body[i + 1 : j - 1])
+        if KEYWORD_RE.search(field) is not None:
+            raise NotSure("code in an f-string the collector may read")
+        i = j
+    return found
 
 
 def _continuations(code: str, count: int, spans: list[tuple[int, int]]) -> bytearray:

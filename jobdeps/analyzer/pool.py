@@ -104,9 +104,9 @@ def _worker_main(tasks: Any, results: Any, claims: Any, max_bytes: int) -> None:
     from collections import deque
 
     todo: deque[tuple[int, str]] = deque()
-    waiting = _Ready(tasks)
+    tasks_ready = _Ready(tasks)
     while True:
-        if not todo or waiting():
+        if not todo or tasks_ready():
             try:
                 message = tasks.recv()
             except (EOFError, OSError):

@@ -122,6 +122,7 @@ class FactsReader:
         self._pool: Any = None  # jobdeps.analyzer.pool.ParsePool, started on demand
         self._announced: list[tuple[Path, int]] = []  # cold files announced by prefetch
         self._warm_hints = 0  # files announced by prefetch that were cached
+        self._can_pool: bool | None = None  # more than one process to parse with?
         self.stats = {"memo": 0, "stat-hits": 0, "content-hits": 0, "parsed": 0, "pooled": 0}
 
     # -- public ----------------------------------------------------------------------
@@ -145,13 +146,15 @@ class FactsReader:
         Not once the first :data:`WARM_HINTS` files announced were all cached: the run
         is warm, and the walk's resolving ahead would cost more than it saves (a cold
         file met later is parsed when it is read)."""
-        if self.jobs == 1:
-            return False
         if self._warm_hints >= WARM_HINTS and not self._announced:
             return False
-        from jobdeps.analyzer import pool
+        if self._can_pool is None:  # asked for every file the walk enters: decided once
+            from jobdeps.analyzer import pool
 
-        return pool.can_fork() and (self.jobs or pool.cpu_count()) > 1
+            self._can_pool = (
+                self.jobs != 1 and pool.can_fork() and (self.jobs or pool.cpu_count()) > 1
+            )
+        return self._can_pool
 
     def prefetch(self, paths: Iterable[Path]) -> None:
         """A hint that ``paths`` will be read soon: parse the cold ones in a pool if

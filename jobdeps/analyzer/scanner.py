@@ -155,7 +155,7 @@ def _scan_tokens(text: str) -> tuple[str, list[tuple[int, int]], list[tuple[int,
             continue
         prefix = _prefix(text, start)
         newlines = token.count("\n")
-        quote = 3 if len(token) >= 6 and token[:3] in ("'''", '"""') else 1
+        quote = _quote_length(token)
         if "f" in prefix:
             body = token[quote:-quote]
             if "{" in body:
@@ -196,6 +196,11 @@ def _prefix(text: str, start: int) -> str:
     if prefix not in _PREFIXES:
         raise NotSure("letters glued to a quote")  # ``if"x"``: leave it to the plan
     return prefix
+
+
+def _quote_length(token: str) -> int:
+    """3 for a triple-quoted string token, else 1."""
+    return 3 if len(token) >= 6 and token[:3] in ("'''", '"""') else 1
 
 
 def _path_value(token: str, quote: int, prefix: str) -> str | None:
@@ -253,8 +258,7 @@ def _field_strings(body: str) -> list[tuple[int, str]]:
                 if "f" in prefix:
                     raise NotSure("an f-string in an f-string")
                 if "b" not in prefix:
-                    quote = 3 if len(token) >= 6 and token[:3] in ("'''", '"""') else 1
-                    value = _path_value(token, quote, prefix)
+                    value = _path_value(token, _quote_length(token), prefix)
                     if value is not None:
                         found.append((j, value))
                 j = match.end()
@@ -430,6 +434,7 @@ class _Scan:
         return b
 
     def width(self, a: int) -> int:
+        """The indentation of line ``a`` (tabs to multiples of 8, as the tokenizer does)."""
         text = self.code_lines[a - 1]
         indent = text[: len(text) - len(text.lstrip(" \t"))]
         return len(indent.expandtabs(8)) if "\t" in indent else len(indent)
@@ -453,14 +458,9 @@ class _Scan:
 
     def level(self, n: int) -> int:
         """The indentation of line ``n``; :data:`_FAR` for a blank line or a continuation."""
-        if self.cont[n]:
+        if self.cont[n] or not self.code_lines[n - 1].strip(" \t"):
             return _FAR
-        text = self.code_lines[n - 1]
-        stripped = text.lstrip(" \t")
-        if not stripped:
-            return _FAR
-        col = len(text) - len(stripped)
-        return len(text[:col].expandtabs(8)) if "\t" in text[:col] else col
+        return self.width(n)
 
     def siblings(self, a: int, width: int, step: int) -> Any:
         """Logical lines at ``width`` next to line ``a`` (``step`` -1: above, 1: below),

@@ -15,14 +15,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jobdeps.analyzer.analysis import AnalysisOptions, EntryError, analyze
 from jobdeps.analyzer.entries import EntrySpec
 from jobdeps.analyzer.findings import Finding
-from jobdeps.analyzer.jobconfig import JobConfig
 from jobdeps.analyzer.results import Analysis, relpath
 from jobdeps.analyzer.settings import ProjectSettings, load_settings
 from jobdeps.preflight import filter_findings
+
+if TYPE_CHECKING:  # the YAML reader is imported only when there is a config to read
+    from jobdeps.analyzer.jobconfig import JobConfig
 
 __all__ = [
     "Analysis",
@@ -88,8 +91,6 @@ def load_job(
     With no entries, no modules and no config, ``config.yaml`` in the root (or
     the current folder) is used when it exists.
     """
-    from jobdeps.analyzer.cmdline import discover_entries
-    from jobdeps.analyzer.config_checks import check_config_file
     from jobdeps.analyzer.entries import entry_for_path
 
     cwd = (cwd or Path.cwd()).resolve()
@@ -107,6 +108,9 @@ def load_job(
     findings: list[Finding] = []
     specs: list[EntrySpec] = []
     if config is not None:
+        from jobdeps.analyzer.cmdline import discover_entries
+        from jobdeps.analyzer.config_checks import check_config_file
+
         config_path = (cwd / config).resolve()
         if not config_path.is_file():
             raise UsageError(f"{config}: no such config file")

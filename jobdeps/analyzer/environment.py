@@ -21,7 +21,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from jobdeps.analyzer import envcache
@@ -513,6 +512,8 @@ def umbrella_for(env: Environment, dist: Distribution) -> Distribution | None:
     """
     if dist.requested:
         return None
+    from packaging.requirements import InvalidRequirement, Requirement
+
     for candidate in env.requested_distributions():
         if candidate.canonical == dist.canonical:
             continue

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 
 import pytest
 
 from jobdeps.analyzer.extract import extract_facts, find_suppressions, looks_like_path
 from jobdeps.analyzer.facts import FileFacts, ImportFact, facts_from_json, facts_to_json
+from jobdeps.analyzer.fastpath import fast_facts
 
 
 def facts(source: str) -> FileFacts:
@@ -386,6 +388,31 @@ def test_features_newer_than_some_targets() -> None:
         ("type alias statement", (3, 12)),
         ("type parameters", (3, 12)),
     ]
+
+
+def test_triple_quoted_fstring_with_the_quote_inside_is_no_312_feature() -> None:
+    # Valid before 3.12: a triple-quoted f-string ends only at its triple quote. Was
+    # reported as "f-string reusing its quotes" (IMP013, an error for a 3.11 target).
+    text = (
+        'a = f"""<rect {make("x", y=1)}/>"""\n'
+        "b = f'''{d['k']} {f'{e}'}'''\n"
+        "c = f\"{d['k']}\"\n"
+    )
+    compile(text, "x.py", "exec")
+    assert extract_facts(text).features == ()
+    assert fast_facts(text).features == ()
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="only 3.12 reads these")
+def test_fstring_reusing_its_quotes_is_a_312_feature() -> None:
+    text = 'a = f"{d["k"]}"\nb = f"{f"{x}"}"\nc = f"""{"""y"""}"""\n'
+    result = extract_facts(text)
+    assert [(f.line, f.feature) for f in result.features] == [
+        (1, "f-string reusing its quotes"),
+        (2, "f-string reusing its quotes"),
+        (3, "f-string reusing its quotes"),
+    ]
+    assert fast_facts(text) == result
 
 
 def test_suppression_comments() -> None:

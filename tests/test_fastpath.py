@@ -265,6 +265,7 @@ def test_collector_tables_copied_exactly() -> None:
 
     assert marks.OPTIONAL_EXCEPTIONS == extract._OPTIONAL_EXCEPTIONS
     assert marks.EXITS == extract._EXITS
+    assert marks.CONDITION_NAMES == extract._CONDITION_NAMES
     assert {n.split(".")[0] for n in extract._CONDITION_NAMES} == marks.CONDITION_HEADS
 
 

@@ -69,6 +69,68 @@ ACCEPTED = {
         "y = f'{\"data/train.csv\"}'\n"
         'z = f"""\n{value:{\'>\'}10} {\'cfg/a.yaml\'!r}\n"""\nimport a\n'
     ),
+    "fstring_import_word_in_text": (
+        'raise ImportError(f"{__name__} can only be imported on Windows")\n'
+    ),
+    "fstring_dunder_names": (
+        "x = f'{type(v).__name__} at {obj.__class__.__name__!r}'\n"
+        'y = f"{__name__}: {TYPE_CHECKING}"\n'
+        'if __name__ == "__main__":\n    import cli_only\n'
+    ),
+    "version_condition": "import sys\nif sys.version_info >= (3, 11):\n    import tomllib\n",
+    "condition_chain": (
+        "import os, sys, platform\n"
+        "if sys.version_info >= (3, 8):\n    import a\n"
+        "elif (sys.platform  # a comment inside the brackets\n      == 'win32'):\n    import b\n"
+        "elif TYPE_CHECKING:\n    import c\n"
+        "elif x:\n    import d\n"
+        "else:\n    import e\n"
+        "if not platform.system() == 'Darwin':\n"
+        "    if os.name != 'nt':  # nested\n        import f\n    else:\n        import g\n"
+        "try:\n    if sys.implementation.name == 'pypy':\n        import h\n"
+        "except ImportError:\n    pass\n"
+    ),
+    "condition_in_fstring_field": (
+        "import sys\nif f'{sys.platform}' == 'linux':\n    import x\nelse:\n    import y\n"
+    ),
+    "condition_unrelated_alias": (
+        "from os import path\nimport numpy as np\n"
+        "if sys.version_info[:2] >= (3, 9) and np.ndim:\n    import a\n"
+    ),
+    "condition_not_a_guard": (
+        "import sys\nif sys.argv[1:] or os.environ:\n    import a\n"
+        "if platform == 'linux':  # a local variable\n    import b\n"
+    ),
+    "condition_long": (
+        "import sys\nif sys.version_info >= (3, 8) and ("
+        + " or ".join(f"flag_{i}" for i in range(80))
+        + "):\n    import a\n"
+    ),
+    "condition_unicode": "import sys\nif sys.platform == 'é' and ünï:\n    import a\n",
+    "dunder_import": "m = __import__('x')\n",
+    "import_module": "import importlib\nm = importlib.import_module('x')\n",
+    "dynamic_imports": (
+        "import importlib, builtins\n"
+        "def load(name):\n    return importlib.import_module(f'plugins.{name}')\n"
+        "try:\n    yaml = importlib.import_module('yaml')\nexcept ImportError:\n    yaml = None\n"
+        "mod = importlib.import_module('.sub', package=__package__)\n"
+        "rel = importlib.import_module('..up', __name__)\n"
+        "lit = importlib.import_module('.x', 'pkg.base')\n"
+        "nonlit = importlib.import_module('.x', package=base)\n"
+        "pieces = ('é', importlib.import_module(\n"
+        "    'multi' '.line'), __import__('os.path', globals(), locals(), ['join'], 0))\n"
+        "both = importlib.import_module(importlib.import_module('a').name)\n"
+        "ref = importlib.import_module\n"
+        "b = builtins.__import__('not_a_fact')\n"
+        "star = importlib.import_module(*args)\n"
+        "raw = importlib.import_module(b'bytes')\n"
+        "class K:\n    importlib.import_module('in_class')\n"
+        "if __name__ == '__main__':\n    importlib.import_module('cli')\n"
+    ),
+    "import_module_alias": (
+        "from importlib import (\n    import_module,\n)\nm = import_module('x', 'pkg')\n"
+        "def f():\n    return import_module(name)\n"
+    ),
     "other_import_module": (
         "from sympy.external import import_module\nnp = import_module('numpy')\n"
         "self.import_module('x')\nimportorskip('y')\n_important = 1\n"
@@ -91,18 +153,42 @@ ACCEPTED = {
 
 NOT_SURE = {
     "syspath": "import sys\nsys.path.insert(0, 'lib')\n",
-    "import_module": "import importlib\nm = importlib.import_module('x')\n",
-    "import_module_alias": "from importlib import import_module\nm = import_module('x')\n",
-    "dunder_import": "m = __import__('x')\n",
+    "import_module_as": "from importlib import import_module as im\nm = im('x')\n",
+    "import_module_before_import": (
+        "def f():\n    return import_module('x')\nfrom importlib import import_module\n"
+    ),
+    "import_module_two_bindings": (
+        "from importlib import import_module\nfrom mylib import import_module\n"
+        "m = import_module('x')\n"
+    ),
     "exec_file": "exec(open('setup.py').read())\n",
     "runpy": "import runpy\nrunpy.run_path('tool.py')\n",
     "path_slash": "from pathlib import Path\nP = Path(__file__).parent / 'data'\n",
     "fstring_dunder_import": "x = f\"{__import__('os').sep}\"\n",
     "fstring_nested": "x = f\"{f'{y}'}\"\n",
+    "fstring_field_mark_no_quotes": 'import sys\nx = f"{sys.path} is imported"\n',
+    "importlib_alias": "import importlib as il\nm = il.import_module('x')\n",
+    "importlib_rebound": "from mylib import importlib\nm = importlib.import_module('x')\n",
+    "dynamic_in_header": "import importlib\nif importlib.import_module('x'):\n    pass\n",
+    "dynamic_in_lambda": "import importlib\nf = lambda: importlib.import_module('x')\n",
+    "dynamic_in_decorator": (
+        "import importlib\n@importlib.import_module('x').deco\ndef f():\n    pass\n"
+    ),
+    "dunder_import_bound": "from builtins import __import__\nm = __import__('x')\n",
+    "fstring_import_module_name": (
+        'import importlib\nx = f"{importlib.import_module(__name__)}"\n'
+    ),
     "fstring_path_join": "from pathlib import Path\np = f\"{Path(root) / 'data'}\"\n",
     "sys_alias": "import sys as _sys\n_sys.path.append('x')\n",
     "suppress": ("from contextlib import suppress\nwith suppress(ImportError):\n    import a\n"),
-    "version_condition": "import sys\nif sys.version_info >= (3, 11):\n    import tomllib\n",
+    "condition_alias": "import sys as _s\nif _s.version_info >= (3, 11):\n    import tomllib\n",
+    "condition_from_alias": (
+        "from sys import version_info\nif version_info >= (3, 11):\n    import tomllib\n"
+    ),
+    "condition_rebound_head": ("from mylib import os\nif os.name == 'nt':\n    import winreg\n"),
+    "condition_backslash": (
+        "import sys\nif sys.platform == 'win32' \\\n        or x:\n    import a\n"
+    ),
     "match": "match x:\n    case 1:\n        import a\n",
     "lone_carriage_returns": "import os\rimport sys\r",
     "syntax_error": "import os\ndef f(:\n",

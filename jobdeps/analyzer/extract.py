@@ -157,7 +157,7 @@ class _Collector(cst.CSTVisitor):
         return False
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
-        quote = node.start[-1]
+        quote = _fstring_quote(node.start)
         for part in node.parts:
             if isinstance(part, cst.FormattedStringExpression) and _nests_quote(part, quote):
                 line = self.pos(node)[0]
@@ -538,13 +538,26 @@ def _exec_file(node: cst.BaseExpression, qualname) -> str | None:
     return None
 
 
+def _fstring_quote(start: str) -> str:
+    """The quote an f-string opens with (``start`` is ``f"``, ``rf'''``...)."""
+    return start[-3:] if start.endswith(('"""', "'''")) else start[-1]
+
+
 def _nests_quote(part: cst.FormattedStringExpression, quote: str) -> bool:
+    """Does a string in the field use the f-string's own quote, which only Python 3.12
+    reads? ``f"{d["k"]}"`` does; the same field in a triple-quoted f-string does not:
+    before 3.12, such a string ends at its triple quote only."""
     found = False
 
     class _Walk(cst.CSTVisitor):
         def visit_SimpleString(self, node: cst.SimpleString) -> None:
             nonlocal found
             if quote in node.quote:
+                found = True
+
+        def visit_FormattedString(self, node: cst.FormattedString) -> None:
+            nonlocal found
+            if quote in _fstring_quote(node.start):
                 found = True
 
     part.expression.visit(_Walk())

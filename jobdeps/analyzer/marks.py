@@ -32,6 +32,11 @@ OTHER_MARKS = (
     r"""(?P<slash>/(?:[ \t\f\n(]|\\\n|#[^\n]*)*[rRuUbBfF]{0,2}["'])""",
 )
 KEYWORD_RE = re.compile("|".join((PLAIN_MARKS, *OTHER_MARKS)))
+# Inside an f-string's replacement fields, what the collector may read there: not
+# ``__name__`` or ``TYPE_CHECKING``, which count only as an ``if`` test of their own
+# (a field is an expression inside a string, never a statement's test) or as
+# ``import_module``'s package (whose call ``import`` marks).
+FIELD_MARKS_RE = re.compile("|".join(("import", *OTHER_MARKS)))
 BOUNDED = {"exec"}  # too common inside other words to take without \b
 CONSUMERS = {"addsitedir"}
 
@@ -40,7 +45,20 @@ OPTIONAL_EXCEPTIONS = frozenset(
     {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 )
 EXITS = frozenset({"sys.exit", "exit", "quit", "os._exit", "os.abort"})
+CONDITION_NAMES = frozenset(
+    {
+        "sys.version_info",
+        "sys.platform",
+        "os.name",
+        "platform.system",
+        "platform.machine",
+        "platform.python_version",
+        "sys.implementation",
+    }
+)
 CONDITION_HEADS = frozenset({"sys", "os", "platform"})
+# The collector writes a guard's source text up to this many characters.
+CONDITION_LIMIT = 400
 SUPPRESS_NAMES = ("contextlib.suppress", "suppress")
 
 
@@ -120,8 +138,6 @@ def may_reuse_quotes(text: str, pos: int, quote: str) -> bool:
     if len(quote) == 3:
         end = text.find(quote, pos)
         body = text[pos:] if end < 0 else text[pos:end]
-        if "{" in body and quote[0] in body:
-            return True
     else:
         match = re.compile(rf"(?:[^{quote}\\\n]|\\.)*").match(text, pos)
         body = match.group(0) if match else ""

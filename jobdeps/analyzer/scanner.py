@@ -10,9 +10,12 @@ without building any tree:
    import words in a replacement field, sends the file on). Strings are
    blanked, comments dropped: what is left is the code;
 2. the keyword marks of :mod:`jobdeps.analyzer.marks` run over the code
-   alone, so ``import`` in a docstring is never a phantom import. Any mark the
-   collector turns into something else than a plain import (``sys.path``,
-   ``importlib``, ``runpy``, ``exec``, ``Path / "x"``...) sends the file on;
+   alone, so ``import`` in a docstring is never a phantom import. Calls of
+   ``importlib.import_module`` and ``__import__`` in simple statements are
+   parsed alone with :func:`ast.parse` (their arguments make the dynamic
+   import); any other mark the collector turns into something else than a
+   plain import (``sys.path``, an aliased ``importlib``, ``runpy``, ``exec``,
+   ``Path / "x"``...) sends the file on;
 3. logical lines come from the code: continuation lines are those inside a
    multi-line string, after a backslash, or inside brackets left open on a
    line (same-line bracket pairs are removed by repeated substitution, so
@@ -23,7 +26,11 @@ without building any tree:
    indentation. Headers that decide a context flag (an ``if`` test, an
    ``except`` clause, the body of a handler) are parsed on their own with
    :func:`ast.parse`, a few lines each, and judged by the same functions as
-   the fast path's planner (:mod:`jobdeps.analyzer.marks`);
+   the fast path's planner (:mod:`jobdeps.analyzer.marks`). A version or
+   platform guard (``if sys.version_info >= (3, 11):``) keeps its test's text,
+   from after ``if`` to the colon, as libcst's node holds it (the collector
+   writes it into ``condition``); one that reads a name through an alias
+   (``import sys as _s``) goes on;
 5. path literals are read from the string tokens, as ``fastpath`` does for
    the statements it does not give to libcst;
 6. last, ``_symtable.symtable`` checks that the whole file is valid Python for
@@ -50,8 +57,10 @@ from jobdeps.analyzer.conditions import dotted_name
 from jobdeps.analyzer.facts import FileFacts, ImportFact, PathLiteral, find_suppressions
 from jobdeps.analyzer.marks import (
     CONDITION_HEADS,
+    CONDITION_LIMIT,
+    CONDITION_NAMES,
     EXITS,
-    KEYWORD_RE,
+    FIELD_MARKS_RE,
     OTHER_MARKS,
     PLAIN_MARKS,
     catches_import_error,
@@ -122,6 +131,7 @@ _SIMPLE_IMPORT_RE = re.compile(r"import ([\w.]+)|from ([.\w]+) import (\w+)")
 _SPACE_RE = re.compile(r"\s+")
 _WORD_RE = re.compile(r"\w+")
 _MAIN_WORD = "__name__"
+_IMPORT_MODULE = "importlib.import_module"
 
 
 class NotSure(Exception):
@@ -231,9 +241,9 @@ def _field_strings(body: str) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     if "'" not in body and '"' not in body:  # no string inside: only code to mark
         fields = body.replace("{{", "").replace("}}", "")
-        if "{" in fields and KEYWORD_RE.search(fields) is not None:
-            raise NotSure("code in an f-string the collector may read")
-        return found
+        if "{" not in fields or FIELD_MARKS_RE.search(fields) is None:
+            return found
+        # a mark in the text or in a field (``f"{__name__} is imported"``): the loop tells
     i, size = 0, len(body)
     while i < size:
         char = body[i]
@@ -273,7 +283,7 @@ def _field_strings(body: str) -> list[tuple[int, str]]:
         if depth:
             raise NotSure("an f-string field left open")
         field = _TOKEN_RE.sub('""', body[i + 1 : j - 1])
-        if KEYWORD_RE.search(field) is not None:
+        if FIELD_MARKS_RE.search(field) is not None:
             raise NotSure("code in an f-string the collector may read")
         i = j
     return found
@@ -316,14 +326,15 @@ def _continuations(code: str, count: int, spans: list[tuple[int, int]]) -> bytea
     return cont
 
 
-def _marks(code: str) -> tuple[dict[int, str], list[tuple[str, bool]]]:
+def _marks(code: str) -> tuple[dict[int, str], list[tuple[str, bool, int]]]:
     """Lines of the code's keyword marks, by what they can be: ``import`` (the
     keyword: an import statement must hold it) or ``test`` (``__name__`` and
-    ``TYPE_CHECKING``, read only in ``if`` tests); and each ``import_module``
-    word as ``(head, is_attribute)``, judged once the file's imports are known.
+    ``TYPE_CHECKING``, read only in ``if`` tests); and each ``import_module`` or
+    ``__import__`` word as ``(head, is_attribute, offset)`` (``__import__`` as the
+    head of itself), judged once the file's imports are known.
     Any other mark is the collector's business: NotSure."""
     hits: dict[int, str] = {}
-    module_calls: list[tuple[str, bool]] = []
+    module_calls: list[tuple[str, bool, int]] = []
     for pattern in _OTHER_MARK_RES:
         for match in pattern.finditer(code):
             if keyword_kind(code, match) is not None:
@@ -339,10 +350,12 @@ def _marks(code: str) -> tuple[dict[int, str], list[tuple[str, bool]]]:
                 begin -= 1
             whole = _WORD_RE.match(code, begin).group()  # type: ignore[union-attr]
             if whole == "import_module":
-                module_calls.append(_caller(code, begin))
+                module_calls.append((*_caller(code, begin), begin))
                 continue
             if whole == "__import__":
-                raise NotSure("__import__")
+                attribute = code[max(0, begin - 100) : begin].rstrip(" \t").endswith(".")
+                module_calls.append(("__import__", attribute, begin))
+                continue
             if whole != "import":
                 continue  # ``importlib``, ``importorskip``, ``_important``: no fact
             what = "import"
@@ -391,6 +404,79 @@ def _logical_text(lines: list[str], a: int, b: int) -> str:
     return "\n".join([lines[a - 1].lstrip(" \t"), *lines[a:b]])
 
 
+def _test_text(source: str, test: ast.expr) -> str:
+    """The source of an ``if`` header's test as libcst's node holds it: from after
+    ``if`` to the colon, the test's own brackets and comments included (``ast``
+    leaves the brackets out of its positions). ``source`` starts with ``if``."""
+    data = source.encode("utf-8")  # ast positions are UTF-8 byte offsets
+    starts = [0]
+    for line in data.split(b"\n")[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    end = starts[test.end_lineno - 1] + test.end_col_offset  # type: ignore[operator]
+    size = len(data)
+    while end < size:  # closing brackets, blanks and comments, up to the colon
+        char = data[end : end + 1]
+        if char in (b" ", b"\t", b"\n", b")"):
+            end += 1
+        elif char == b"#":
+            newline = data.find(b"\n", end)
+            end = size if newline < 0 else newline
+        else:
+            break
+    if data[end : end + 1] != b":":
+        raise NotSure("an if header ast cannot place")
+    text = data[2:end].decode("utf-8")
+    if "\\\n" in text:
+        raise NotSure("a continuation line in an if test")
+    return text
+
+
+def _calls_in(tree: ast.Module, bare: bool) -> list[ast.Call]:
+    """The ``importlib.import_module(...)`` and ``__import__(...)`` calls of a
+    statement (with ``bare``, ``import_module(...)`` too), in the collector's order
+    (by where they start: outer calls first)."""
+    names = ("__import__", "import_module") if bare else ("__import__",)
+    calls = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if (isinstance(func, ast.Name) and func.id in names) or (
+                isinstance(func, ast.Attribute)
+                and func.attr == "import_module"
+                and isinstance(func.value, ast.Name)
+                and func.value.id == "importlib"
+            ):
+                calls.append(node)
+    calls.sort(key=lambda call: (call.lineno, call.col_offset))
+    return calls
+
+
+def _string_value(node: ast.expr | None) -> str | None:
+    """``pathexpr.string_value`` on ``ast``: a plain (not f-, not bytes) string literal."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _dynamic_fact(call: ast.Call, line: int, col: int) -> ImportFact:
+    """``_Collector._dynamic_import`` of one call (no context flags yet)."""
+    args = [arg for arg in call.args if not isinstance(arg, ast.Starred)]
+    text = _string_value(args[0]) if args else None
+    if text is None:
+        return ImportFact("dynamic", "", line, col, dynamic=True)
+    package: str | None = None
+    if not (isinstance(call.func, ast.Name) and call.func.id == "__import__"):
+        pkg_arg = next((kw.value for kw in call.keywords if kw.arg == "package"), None)
+        if pkg_arg is None and len(args) > 1:
+            pkg_arg = args[1]
+        if isinstance(pkg_arg, ast.Name) and pkg_arg.id in ("__package__", "__name__"):
+            package = pkg_arg.id
+        elif pkg_arg is not None:
+            package = _string_value(pkg_arg)
+    level = len(text) - len(text.lstrip("."))
+    return ImportFact("dynamic", text[level:], line, col, level=level, package=package)
+
+
 def _parse_one(source: str) -> ast.Module:
     try:
         with warnings.catch_warnings():
@@ -416,10 +502,13 @@ class _Scan:
         self.cont = cont
         self.hits = hits
         self.bindings: dict[str, set[str]] = {}  # local name -> what imports bind it to
+        self.bound_at: dict[str, int] = {}  # local name -> the line of its first binding
+        self.covered: set[int] = set()  # the lines of import statements
         self.parents: dict[tuple[int, int], tuple[int, int]] = {}  # (line, width) -> header
         self.offsets: dict[int, int] = {}  # line -> where it starts in the code
         self.optional: dict[int, bool] = {}  # try line -> is its body optional (memo)
         self.if_kinds: dict[int, tuple[str | None, bool]] = {}  # if line -> its kind (memo)
+        self.conditions: dict[int, str] = {}  # line of a version/platform guard -> its text
 
     # -- lines -------------------------------------------------------------------
     def start(self, n: int) -> int:
@@ -546,7 +635,7 @@ class _Scan:
     def imports(self) -> list[tuple[list[ImportFact], int, int]]:
         """Each import statement's facts (no flags yet), with its line and indentation."""
         found = []
-        covered: set[int] = set()
+        covered = self.covered
         line, last = 1, 0
         code = self.code
         starts = sorted(
@@ -574,8 +663,9 @@ class _Scan:
                 raise NotSure("the import keyword outside an import statement")
         return found
 
-    def bind(self, local: str, full: str) -> None:
+    def bind(self, local: str, full: str, line: int) -> None:
         self.bindings.setdefault(local, set()).add(full)
+        self.bound_at.setdefault(local, line)
 
     def parse_import(self, statement: str, line: int, col: int) -> list[ImportFact]:
         simple = _SIMPLE_IMPORT_RE.fullmatch(statement)
@@ -583,12 +673,12 @@ class _Scan:
             imported, source, name = simple.groups()
             if imported is not None:
                 head = imported.split(".")[0]
-                self.bind(head, head)
+                self.bind(head, head, line)
                 return [ImportFact("import", imported, line, col)]
             level = len(source) - len(source.lstrip("."))
             module = source[level:]
             if level == 0:
-                self.bind(name, f"{module}.{name}")
+                self.bind(name, f"{module}.{name}", line)
             return [ImportFact("from", module, line, col, level=level, names=(name,))]
         if statement.startswith("import"):
             match = _IMPORT_RE.fullmatch(statement)
@@ -603,10 +693,10 @@ class _Scan:
                 if " " in module or "\t" in module:
                     module = _SPACE_RE.sub("", module)
                 if alias.group(2):
-                    self.bind(alias.group(2), module)
+                    self.bind(alias.group(2), module, line)
                 else:
                     head = module.split(".")[0]
-                    self.bind(head, head)
+                    self.bind(head, head, line)
                 facts.append(ImportFact("import", module, line, col))
             return facts
         match = _FROM_RE.fullmatch(statement)
@@ -630,12 +720,14 @@ class _Scan:
                     raise NotSure("a from-import statement")
                 found.append(alias.group(1))
                 if level == 0 and module:
-                    self.bind(alias.group(2) or alias.group(1), f"{module}.{alias.group(1)}")
+                    self.bind(alias.group(2) or alias.group(1), f"{module}.{alias.group(1)}", line)
             names = tuple(found)
         return [ImportFact("from", module, line, col, level=level, names=names)]
 
-    def check_bindings(self, module_calls: list[tuple[str, bool]]) -> None:
-        """Calls the collector would see through a name an import binds, with no mark."""
+    def check_bindings(self, module_calls: list[tuple[str, bool, int]]) -> list[int]:
+        """Calls the collector would see through a name an import binds, with no mark;
+        and the offsets of the ``importlib.import_module(...)`` and ``__import__(...)``
+        words this scanner reads itself (:meth:`dynamic_imports`)."""
         for local, fulls in self.bindings.items():
             for full in fulls:
                 if full == local:
@@ -645,16 +737,73 @@ class _Scan:
                     raise NotSure(f"{local} stands for {full}")
                 if full.startswith("site.addsitedir") and "addsitedir" not in local:
                     raise NotSure(f"{local} stands for {full}")
-                if full == "importlib.import_module":
+                if full == "importlib.import_module" and (
+                    local != "import_module" or len(fulls) > 1
+                ):
                     raise NotSure(f"{local} stands for {full}")
                 if head == "runpy" and full != "runpy" and "run_" not in local:
                     raise NotSure(f"{local} stands for {full}")
-        for head, attribute in module_calls:
-            if attribute and (
+        calls = []
+        for head, attribute, offset in module_calls:
+            if head == "__import__":
+                if attribute:
+                    continue  # ``builtins.__import__``: not the collector's ``__import__``
+                if self.bindings.get(head):
+                    raise NotSure(f"__import__ stands for {self.bindings[head]}")
+                calls.append(offset)
+            elif attribute and head == "importlib" and self.bindings.get(head, {head}) == {head}:
+                calls.append(offset)
+            elif not attribute and self.bindings.get("import_module") == {_IMPORT_MODULE}:
+                # ``from importlib import import_module``: the collector reads the calls
+                # after that line (its aliases follow the file's order, not its scopes)
+                line = self.code.count("\n", 0, offset) + 1
+                if line in self.covered:
+                    continue  # the word in the import statement itself
+                if line <= self.bound_at["import_module"]:
+                    raise NotSure("import_module before it is imported")
+                calls.append(offset)
+            elif attribute and (
                 head == "importlib"
                 or any(full.startswith("importlib") for full in self.bindings.get(head, ()))
             ):
                 raise NotSure("importlib.import_module")
+        return calls
+
+    def dynamic_imports(self, offsets: list[int]) -> list[tuple[ImportFact, int, int]]:
+        """``_Collector._dynamic_import`` of the calls at ``offsets``, each with the
+        line and indentation of its statement (for the context flags). The statement
+        is parsed alone; only simple statements with no ``lambda`` (whose body the
+        collector counts as lazy) are read here."""
+        facts: list[tuple[ImportFact, int, int]] = []
+        lines: set[int] = set()
+        for offset in offsets:
+            lines.add(self.start(self.code.count("\n", 0, offset) + 1))
+        for a in sorted(lines):
+            b = self.end(a)
+            statement = self.statement(a, b)
+            lead = _LEAD_RE.match(statement)
+            if (
+                statement.endswith(":")
+                or statement.startswith("@")
+                or ";" in statement
+                or (lead is not None and lead.group(1) not in ("import", "from"))
+                or "lambda" in _WORD_RE.findall(statement)
+            ):
+                raise NotSure("a dynamic import in a compound statement")
+            first = self.lines[a - 1]
+            indent = len(first) - len(first.lstrip(" \t"))
+            width = self.width(a)
+            bare = self.bindings.get("import_module") == {_IMPORT_MODULE}
+            for call in _calls_in(_parse_one(_logical_text(self.lines, a, b)), bare):
+                line = a + call.lineno - 1
+                text = self.lines[line - 1]
+                if call.lineno == 1:
+                    text = text[indent:]
+                col = len(text.encode("utf-8")[: call.col_offset].decode("utf-8"))
+                if call.lineno == 1:
+                    col += indent
+                facts.append((_dynamic_fact(call, line, col), a, width))
+        return facts
 
     # -- contexts ----------------------------------------------------------------
     def main_guard(self) -> int | None:
@@ -693,10 +842,39 @@ class _Scan:
         for local, fulls in self.bindings.items():
             if any(full.split(".")[0] in CONDITION_HEADS for full in fulls):
                 sensitive.add(local)
-        words = _WORD_RE.findall(self.statement(clause.a, clause.b))
-        if not sensitive.isdisjoint(words):
-            raise NotSure("a version or platform condition")
-        return None, False
+        # words of the source, strings included: the collector reads the names in an
+        # f-string's fields too (``if f"{sys.platform}" == ...``)
+        if sensitive.isdisjoint(_WORD_RE.findall(source)):
+            return None, False
+        return self._guard(clause, source, stmt.test)
+
+    def _guard(self, clause: _Clause, source: str, test: ast.expr) -> tuple[str | None, bool]:
+        """``_Collector._condition_kind`` of a test that names sys, os or platform: a
+        version/platform guard when it reads one of the collector's condition names.
+        The guard's text (the collector's ``_condition_text``) is kept for :meth:`flags`."""
+        if not clause.header:
+            raise NotSure("a one-line if on sys, os or platform")
+        text = _test_text(source, test)
+        # The collector reads names through the file's imports and spells aliases out:
+        # a name of the test that an import binds to anything but itself is its to read.
+        for word in set(_WORD_RE.findall(text)):
+            for full in self.bindings.get(word, ()):
+                if full != word and (
+                    word in CONDITION_HEADS or full.split(".")[0] in CONDITION_HEADS
+                ):
+                    raise NotSure(f"{word} stands for {full}")
+        names = {
+            dotted_name(node)
+            for node in ast.walk(test)
+            if isinstance(node, (ast.Name, ast.Attribute))
+        }
+        if names.isdisjoint(CONDITION_NAMES):
+            return None, False
+        text = " ".join(text.split())
+        if len(text) > CONDITION_LIMIT:
+            text = text[: CONDITION_LIMIT - 3] + "..."
+        self.conditions[clause.a] = text
+        return "conditional", False
 
     def chain(self, clause: _Clause, first: tuple[str, ...]) -> list[_Clause]:
         """The clauses of ``clause``'s compound up to it, back to one of ``first``."""
@@ -785,8 +963,9 @@ class _Scan:
         ):
             raise NotSure("a with statement that may suppress ImportError")
 
-    def flags(self, clauses: list[_Clause]) -> dict[str, bool]:
+    def flags(self, clauses: list[_Clause]) -> dict[str, Any]:
         optional = type_checking = lazy = main_only = False
+        conditions: list[str] = []
         for clause in clauses:
             kind = clause.kind
             if kind == "def":
@@ -803,22 +982,32 @@ class _Scan:
                     continue  # the ``else`` of a try or a loop
                 applied: set[str] = set()
                 body: set[str] = set()
-                for other in chain:
+                for index, other in enumerate(chain):
                     if other.kind == "else":
                         body = applied
-                    else:
-                        found, negated = self.if_kind(other)
-                        body = applied | ({found} if found and not negated else set())
-                        if negated and found:
-                            applied = applied | {found}
+                        continue
+                    found, negated = self.if_kind(other)
+                    body = applied | ({found} if found and not negated else set())
+                    if negated and found:
+                        applied = applied | {found}
+                    if found == "conditional":
+                        # the import is in this clause's body, or in the else of an
+                        # earlier one (an ``elif`` is an ``if`` in its ``else``)
+                        text = self.conditions[other.a]
+                        last = index == len(chain) - 1
+                        conditions.append(f"({text})" if last else f"not ({text})")
                 type_checking = type_checking or "type_checking" in body
                 main_only = main_only or "main" in body
-        return {
+        flags: dict[str, Any] = {
             "optional": optional,
             "type_checking": type_checking,
             "lazy": lazy,
             "main_only": main_only,
         }
+        if conditions:
+            flags["conditional"] = True
+            flags["condition"] = " and ".join(conditions)
+        return flags
 
 
 def scan_facts(text: str) -> FileFacts | None:
@@ -840,7 +1029,10 @@ def scan_facts(text: str) -> FileFacts | None:
         cont = _continuations(code, code.count("\n") + 1, spans)
         scan = _Scan(text, code, cont, hits)
         found = scan.imports()
-        scan.check_bindings(module_calls)
+        calls = scan.check_bindings(module_calls)
+        if calls:
+            found.extend(([fact], line, width) for fact, line, width in scan.dynamic_imports(calls))
+            found.sort(key=lambda item: (item[0][0].line, item[0][0].col))
         imports: list[ImportFact] = []
         for facts, line, width in found:
             if width:
@@ -875,5 +1067,13 @@ def scan_facts(text: str) -> FileFacts | None:
 
 def _with_flags(fact: ImportFact, flags: dict[str, Any]) -> ImportFact:
     return ImportFact(
-        fact.kind, fact.module, fact.line, fact.col, level=fact.level, names=fact.names, **flags
+        fact.kind,
+        fact.module,
+        fact.line,
+        fact.col,
+        level=fact.level,
+        names=fact.names,
+        dynamic=fact.dynamic,
+        package=fact.package,
+        **flags,
     )

@@ -131,6 +131,10 @@ ACCEPTED = {
         "from importlib import (\n    import_module,\n)\nm = import_module('x', 'pkg')\n"
         "def f():\n    return import_module(name)\n"
     ),
+    "exec_of_code": (
+        "exec(code, namespace)\nexec('x = 1')\nself.exec(query)\nexec_ = exec\n"
+        "def f(src):\n    exec(src, {'exec': exec}, *rest)\nexec(compile_ast)\n"
+    ),
     "other_import_module": (
         "from sympy.external import import_module\nnp = import_module('numpy')\n"
         "self.import_module('x')\nimportorskip('y')\n_important = 1\n"
@@ -162,6 +166,9 @@ NOT_SURE = {
         "m = import_module('x')\n"
     ),
     "exec_file": "exec(open('setup.py').read())\n",
+    "exec_compile": "exec(compile(source, 'x.py', 'exec'))\n",
+    "exec_bound": "from mylib import exec\nexec(code)\n",
+    "exec_in_header": "if exec(code):\n    pass\n",
     "runpy": "import runpy\nrunpy.run_path('tool.py')\n",
     "path_slash": "from pathlib import Path\nP = Path(__file__).parent / 'data'\n",
     "fstring_dunder_import": "x = f\"{__import__('os').sep}\"\n",

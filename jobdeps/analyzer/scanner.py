@@ -13,9 +13,10 @@ without building any tree:
    alone, so ``import`` in a docstring is never a phantom import. Calls of
    ``importlib.import_module`` and ``__import__`` in simple statements are
    parsed alone with :func:`ast.parse` (their arguments make the dynamic
-   import); any other mark the collector turns into something else than a
-   plain import (``sys.path``, an aliased ``importlib``, ``runpy``, ``exec``,
-   ``Path / "x"``...) sends the file on;
+   import), and so are ``exec`` calls (no fact unless a call makes the code,
+   as in ``exec(open("x.py").read())``, which goes on); any other mark the
+   collector turns into something else than a plain import (``sys.path``, an
+   aliased ``importlib``, ``runpy``, ``Path / "x"``...) sends the file on;
 3. logical lines come from the code: continuation lines are those inside a
    multi-line string, after a backslash, or inside brackets left open on a
    line (same-line bracket pairs are removed by repeated substitution, so
@@ -329,16 +330,20 @@ def _continuations(code: str, count: int, spans: list[tuple[int, int]]) -> bytea
 def _marks(code: str) -> tuple[dict[int, str], list[tuple[str, bool, int]]]:
     """Lines of the code's keyword marks, by what they can be: ``import`` (the
     keyword: an import statement must hold it) or ``test`` (``__name__`` and
-    ``TYPE_CHECKING``, read only in ``if`` tests); and each ``import_module`` or
-    ``__import__`` word as ``(head, is_attribute, offset)`` (``__import__`` as the
-    head of itself), judged once the file's imports are known.
+    ``TYPE_CHECKING``, read only in ``if`` tests); and each ``import_module``,
+    ``__import__`` or ``exec`` word as ``(head, is_attribute, offset)`` (the last
+    two as heads of themselves), judged once the file's imports are known.
     Any other mark is the collector's business: NotSure."""
     hits: dict[int, str] = {}
     module_calls: list[tuple[str, bool, int]] = []
     for pattern in _OTHER_MARK_RES:
         for match in pattern.finditer(code):
             if keyword_kind(code, match) is not None:
-                # sys.path, exec, runpy, addsitedir, Path / "x": the collector's business
+                if match.group(0) == "exec":
+                    # runs a file only as ``exec(open(...).read())`` and the like
+                    module_calls.append(("exec", False, match.start()))
+                    continue
+                # sys.path, runpy, addsitedir, Path / "x": the collector's business
                 raise NotSure(match.group(0))
     line, last = 1, 0
     for match in _PLAIN_MARKS_RE.finditer(code):
@@ -432,10 +437,10 @@ def _test_text(source: str, test: ast.expr) -> str:
 
 
 def _calls_in(tree: ast.Module, bare: bool) -> list[ast.Call]:
-    """The ``importlib.import_module(...)`` and ``__import__(...)`` calls of a
-    statement (with ``bare``, ``import_module(...)`` too), in the collector's order
-    (by where they start: outer calls first)."""
-    names = ("__import__", "import_module") if bare else ("__import__",)
+    """The ``importlib.import_module(...)``, ``__import__(...)`` and ``exec(...)``
+    calls of a statement (with ``bare``, ``import_module(...)`` too), in the
+    collector's order (by where they start: outer calls first)."""
+    names = ("__import__", "exec", "import_module") if bare else ("__import__", "exec")
     calls = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
@@ -745,7 +750,11 @@ class _Scan:
                     raise NotSure(f"{local} stands for {full}")
         calls = []
         for head, attribute, offset in module_calls:
-            if head == "__import__":
+            if head == "exec":
+                if self.bindings.get(head):
+                    raise NotSure(f"exec stands for {self.bindings[head]}")
+                calls.append(offset)
+            elif head == "__import__":
                 if attribute:
                     continue  # ``builtins.__import__``: not the collector's ``__import__``
                 if self.bindings.get(head):
@@ -771,9 +780,10 @@ class _Scan:
 
     def dynamic_imports(self, offsets: list[int]) -> list[tuple[ImportFact, int, int]]:
         """``_Collector._dynamic_import`` of the calls at ``offsets``, each with the
-        line and indentation of its statement (for the context flags). The statement
-        is parsed alone; only simple statements with no ``lambda`` (whose body the
-        collector counts as lazy) are read here."""
+        line and indentation of its statement (for the context flags); ``exec`` calls
+        give no fact (or NotSure when they may run a file). The statement is parsed
+        alone; only simple statements with no ``lambda`` (whose body the collector
+        counts as lazy) are read here."""
         facts: list[tuple[ImportFact, int, int]] = []
         lines: set[int] = set()
         for offset in offsets:
@@ -795,6 +805,13 @@ class _Scan:
             width = self.width(a)
             bare = self.bindings.get("import_module") == {_IMPORT_MODULE}
             for call in _calls_in(_parse_one(_logical_text(self.lines, a, b)), bare):
+                if isinstance(call.func, ast.Name) and call.func.id == "exec":
+                    # ``_exec_file``: a file runs only when the code is made by a call
+                    # (``open(...).read()``, ``compile(...)``): the plan reads those
+                    args = [arg for arg in call.args if not isinstance(arg, ast.Starred)]
+                    if args and isinstance(args[0], ast.Call):
+                        raise NotSure("exec of code a call makes")
+                    continue
                 line = a + call.lineno - 1
                 text = self.lines[line - 1]
                 if call.lineno == 1:

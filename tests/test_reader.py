@@ -150,8 +150,22 @@ def _modules(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-def test_pool_parses_the_same_facts(monkeypatch, tmp_path: Path) -> None:
+@pytest.fixture(params=["fork", "spawn"])
+def start(request, monkeypatch) -> str:
+    """Each pool test with forked workers and with spawned ones (as on macOS, or in a
+    process with threads)."""
     monkeypatch.setattr(pool, "MIN_POOL_BYTES", 0)
+    monkeypatch.setattr(pool, "MIN_SPAWN_POOL_BYTES", 0)
+    if request.param == "fork" and not pool.can_fork():
+        pytest.skip("no fork here")
+    if request.param == "spawn":
+        if not pool.can_spawn():
+            pytest.skip("no spawned workers here")
+        monkeypatch.setattr(pool, "can_fork", lambda: False)
+    return request.param
+
+
+def test_pool_parses_the_same_facts(start: str, tmp_path: Path) -> None:
     paths = _modules(tmp_path, 12)
     (tmp_path / "bad.py").write_bytes(b"\xff\xfe\x00garbage")
     paths.append(tmp_path / "bad.py")
@@ -159,6 +173,7 @@ def test_pool_parses_the_same_facts(monkeypatch, tmp_path: Path) -> None:
     with FactsReader(cache_dir=cache_dir, jobs=2) as reader:
         reader.prefetch(paths)
         assert reader._pool is not None
+        assert reader._pool.method == start
         claims = reader._pool.claims
         deadline = time.monotonic() + 30
         while claims[5] == 0 and time.monotonic() < deadline:  # let the worker start
@@ -215,8 +230,7 @@ def test_warm_read_imports_no_parser(tmp_path: Path) -> None:
     assert "libcst" not in out and "networkx" not in out
 
 
-def test_pool_survives_a_dead_worker(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(pool, "MIN_POOL_BYTES", 0)
+def test_pool_survives_a_dead_worker(start: str, tmp_path: Path) -> None:
     paths = _modules(tmp_path, 6)
     with FactsReader(cache=False, jobs=2) as reader:
         reader.prefetch(paths)
@@ -231,7 +245,7 @@ def test_pool_survives_a_dead_worker(monkeypatch, tmp_path: Path) -> None:
 
 def test_reader_takes_no_hints_on_one_cpu() -> None:
     assert not FactsReader(cache=False, jobs=1).takes_hints()
-    assert FactsReader(cache=False, jobs=2).takes_hints() == pool.can_fork()
+    assert FactsReader(cache=False, jobs=2).takes_hints() == (pool.start_method() is not None)
 
 
 def test_a_warm_run_stops_resolving_ahead(monkeypatch, tmp_path: Path) -> None:
@@ -257,20 +271,57 @@ def test_a_warm_run_stops_resolving_ahead(monkeypatch, tmp_path: Path) -> None:
         ]
 
 
-def test_no_pool_while_another_thread_runs(monkeypatch, tmp_path: Path) -> None:
+def test_no_fork_while_another_thread_runs(monkeypatch, tmp_path: Path) -> None:
     import threading
 
     monkeypatch.setattr(pool, "MIN_POOL_BYTES", 0)
+    monkeypatch.setattr(pool, "MIN_SPAWN_POOL_BYTES", 0)
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
+        assert not pool.can_fork()  # forking now could deadlock the child
         paths = _modules(tmp_path, 3)
         with FactsReader(cache=False, jobs=2) as reader:
-            assert not reader.takes_hints()
+            assert reader.takes_hints() == pool.can_spawn()
             reader.prefetch(paths)
-            assert reader._pool is None  # forking now could deadlock the child
-            assert reader.read(paths[0]).facts == extract_facts(paths[0].read_text())
+            if pool.can_spawn():  # a notebook kernel, say: fresh interpreters instead
+                assert reader._pool is not None and reader._pool.method == "spawn"
+            results = [reader.read(p) for p in paths]
+        assert [r.facts for r in results] == [extract_facts(p.read_text()) for p in paths]
     finally:
         stop.set()
         thread.join()
+
+
+def test_spawned_workers_never_import_the_callers_main(tmp_path: Path) -> None:
+    """multiprocessing's ``spawn`` would import the caller's script again in each
+    worker, and run it if it has no main guard; ours import jobdeps only."""
+    if not pool.can_spawn():
+        pytest.skip("no spawned workers here")
+    project = tmp_path / "project"
+    project.mkdir()
+    _modules(project, 6)
+    marker = tmp_path / "ran-again"
+    script = tmp_path / "driver.py"
+    script.write_text(
+        "import sys, threading\n"
+        "from pathlib import Path\n"
+        f"Path({str(marker)!r}).open('a').write('x')\n"
+        "stop = threading.Event()\n"
+        "threading.Thread(target=stop.wait, daemon=True).start()  # no fork: spawn\n"
+        "from jobdeps.analyzer import pool\n"
+        "from jobdeps.analyzer.reader import FactsReader\n"
+        "pool.MIN_SPAWN_POOL_BYTES = 0\n"
+        f"paths = sorted(Path({str(project)!r}).glob('*.py'))\n"
+        "with FactsReader(cache=False, jobs=2) as reader:\n"
+        "    reader.prefetch(paths)\n"
+        "    assert reader._pool is not None and reader._pool.method == 'spawn'\n"
+        "    print(len([reader.read(p) for p in paths]), reader.stats['pooled'] >= 0)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, cwd=project, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["6", "True"]
+    assert marker.read_text() == "x"  # the driver ran once, in its own process only

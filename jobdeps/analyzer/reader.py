@@ -152,7 +152,9 @@ class FactsReader:
             from jobdeps.analyzer import pool
 
             self._can_pool = (
-                self.jobs != 1 and pool.can_fork() and (self.jobs or pool.cpu_count()) > 1
+                self.jobs != 1
+                and pool.start_method() is not None
+                and (self.jobs or pool.cpu_count()) > 1
             )
         return self._can_pool
 

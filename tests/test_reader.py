@@ -243,6 +243,31 @@ def test_pool_survives_a_dead_worker(start: str, tmp_path: Path) -> None:
         assert result.facts == extract_facts(path.read_text())
 
 
+def test_no_worker_can_start_parses_serially(monkeypatch, tmp_path: Path) -> None:
+    """A process limit or a sandbox refusing new processes: no crash, no pool."""
+    import subprocess
+
+    if not pool.can_spawn():
+        pytest.skip("no spawned workers here")
+    monkeypatch.setattr(pool, "MIN_SPAWN_POOL_BYTES", 0)
+    monkeypatch.setattr(pool, "can_fork", lambda: False)
+
+    def refuse(*args, **kwargs):
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    paths = _modules(tmp_path, 4)
+    before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    with FactsReader(cache=False, jobs=2) as reader:
+        reader.prefetch(paths)
+        assert reader._pool is None
+        assert not reader.takes_hints()
+        results = [reader.read(p) for p in paths]
+    assert [r.facts for r in results] == [extract_facts(p.read_text()) for p in paths]
+    if before is not None:  # the pipes and the claim table were closed again
+        assert len(os.listdir("/proc/self/fd")) == before
+
+
 def test_reader_takes_no_hints_on_one_cpu() -> None:
     assert not FactsReader(cache=False, jobs=1).takes_hints()
     assert FactsReader(cache=False, jobs=2).takes_hints() == (pool.start_method() is not None)

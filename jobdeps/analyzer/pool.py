@@ -176,7 +176,8 @@ _BOOT = (
     "import sys\n"
     "if sys.path and sys.path[0] == '':\n"
     "    del sys.path[0]\n"
-    "sys.path.insert(0, sys.argv[1])\n"
+    "if sys.argv[1] not in sys.path:\n"  # the parent's jobdeps, from a checkout say
+    "    sys.path.insert(0, sys.argv[1])\n"
     "from jobdeps.analyzer.pool import serve_spawned\n"
     "serve_spawned(*map(int, sys.argv[2:]))\n"
 )
@@ -241,8 +242,6 @@ class ParsePool:
         jobs: int | None,
         store: Callable[[Path, int, int, bytes, FileFacts, bytes], Any],
     ) -> None:
-        import multiprocessing
-
         # The parsers, shared by the forked workers. Not libcst: most files never need
         # it (see jobdeps.analyzer.scanner), and it costs 0.3 s to import.
         import jobdeps.analyzer.fastpath
@@ -254,10 +253,25 @@ class ParsePool:
         # the parent parses too (the files it needs before a worker gets to them)
         count = max(1, (cpu_count() if jobs is None else jobs) - 1)
         self.workers: list[_Worker] = []
+        self.tasks: dict[Path, tuple[int, _Worker, int]] = {}  # index, worker, size
+        self.done: dict[int, Any] = {}
+        self.count = 0
+        self.turn = 0
+        self.claims: Any = None  # who took which file (see the module's docstring)
         self._claims_file: Any = None
+        try:
+            self._start(count)
+        except OSError:  # no more processes (a limit, a sandbox): the caller goes serial
+            self.close()
+            raise
+
+    def _start(self, count: int) -> None:
+        max_bytes = self.max_bytes
         if self.method == "fork":
+            import multiprocessing
+
             context = multiprocessing.get_context("fork")
-            self.claims: Any = context.RawArray("b", MAX_TASKS)
+            self.claims = context.RawArray("b", MAX_TASKS)
             for _ in range(count):
                 tasks_out, tasks_in = context.Pipe(duplex=False)
                 results_out, results_in = context.Pipe(duplex=False)
@@ -281,10 +295,6 @@ class ParsePool:
             self.claims = mmap.mmap(self._claims_file.fileno(), MAX_TASKS)
             for _ in range(count):
                 self.workers.append(self._spawn(max_bytes))
-        self.tasks: dict[Path, tuple[int, _Worker, int]] = {}  # index, worker, size
-        self.done: dict[int, Any] = {}
-        self.count = 0
-        self.turn = 0
 
     def _spawn(self, max_bytes: int) -> _Worker:
         import subprocess
@@ -305,6 +315,10 @@ class ParsePool:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
+        except BaseException:
+            os.close(tasks_w)
+            os.close(results_r)
+            raise
         finally:
             os.close(tasks_fd)
             os.close(results_fd)
@@ -409,6 +423,7 @@ class ParsePool:
         self.tasks.clear()
         self.done.clear()
         if self._claims_file is not None:
-            self.claims.close()
+            if self.claims is not None:
+                self.claims.close()
             self._claims_file.close()
             self._claims_file = None

@@ -189,7 +189,12 @@ class FactsReader:
             # work announced so far shows the run is big enough to pay for one.
             if not pool.worth_a_pool(self._announced, self.jobs):
                 return
-            self._pool = pool.ParsePool(self.max_bytes, self.jobs, self._store_pooled)
+            try:
+                self._pool = pool.ParsePool(self.max_bytes, self.jobs, self._store_pooled)
+            except OSError:  # no worker could start: parse serially, and stop asking
+                self.jobs = 1
+                self._can_pool = False
+                return
             todo = [(p, size) for p, size in self._announced if p not in self._memo]
         self._pool.submit(todo)
 

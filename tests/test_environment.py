@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -383,6 +384,80 @@ def test_cache_written_and_reused(_cache_in_tmp: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(module, "read_record_paths", spy)
     assert env.tops_of(SITE / "google_cloud_storage-2.14.0.dist-info") == ["google"]
     assert calls == []
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch, *names: str) -> list[str]:
+    """Record the calls of the environment module's metadata readers ``names``."""
+    import jobdeps.analyzer.environment as module
+
+    calls: list[str] = []
+    for name in names:
+        real = getattr(module, name)
+
+        def spy(path: Path, _real=real, _name=name):  # type: ignore[no-untyped-def]
+            calls.append(f"{_name}:{path.name}")
+            return _real(path)
+
+        monkeypatch.setattr(module, name, spy)
+    return calls
+
+
+def test_warm_owner_reads_no_record_and_no_metadata(monkeypatch: pytest.MonkeyPatch) -> None:
+    # issue 7: a warm run asks about the same modules; RECORD and METADATA of a big
+    # distribution cost milliseconds each, every run
+    cold = Environment.from_site_dirs([SITE, USER_SITE])
+    names = ["yaml", "six", "google.cloud.storage", "torch", "gitdep", "mylib", "oldpkg"]
+    first = [cold.owner(n) for n in names]
+    assert all(first)
+    calls = _spy(monkeypatch, "read_record_paths", "read_headers", "read_direct_url")
+    warm = Environment.from_site_dirs([SITE, USER_SITE])
+    assert [warm.owner(n) for n in names] == first  # every field, from the cache
+    assert calls == []
+
+
+def _one_dist_site(tmp_path: Path) -> Path:
+    site = tmp_path / "site-packages"
+    di = site / "pkg-1.0.dist-info"
+    di.mkdir(parents=True)
+    (di / "METADATA").write_text("Metadata-Version: 2.1\nName: Pkg\nVersion: 1.0\n")
+    (di / "RECORD").write_text(f"pkg/__init__.py,,\n{di.name}/RECORD,,\n")
+    (site / "pkg").mkdir()
+    (site / "pkg" / "__init__.py").write_text("")
+    return site
+
+
+def test_cached_distribution_follows_its_folder(tmp_path: Path) -> None:
+    site = _one_dist_site(tmp_path)
+    dist = Environment.from_site_dirs([site]).owner("pkg")
+    assert dist is not None and dist.requested is False
+    (site / "pkg-1.0.dist-info" / "REQUESTED").write_text("")  # the folder's mtime moves
+    os.utime(site / "pkg-1.0.dist-info", ns=(1, 1))  # even on a coarse clock
+    again = Environment.from_site_dirs([site]).owner("pkg")
+    assert again is not None and again.requested is True
+    # an upgrade renames the folder: a new key, nothing stale
+    (site / "pkg-1.0.dist-info").rename(site / "pkg-2.0.dist-info")
+    meta = site / "pkg-2.0.dist-info" / "METADATA"
+    meta.write_text(meta.read_text().replace("1.0", "2.0"))
+    upgraded = Environment.from_site_dirs([site]).owner("pkg")
+    assert upgraded is not None and upgraded.version == "2.0"
+
+
+def test_cached_rows_of_the_wrong_shape_are_ignored(
+    _cache_in_tmp: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _one_dist_site(tmp_path)
+    dist = Environment.from_site_dirs([site]).owner("pkg")
+    [entry] = _cache_in_tmp.glob("tops-*.json")
+    data = json.loads(entry.read_text())
+    data["dists"]["pkg-1.0.dist-info"]["requires"] = "not a list"
+    data["dists"]["pkg-1.0.dist-info"]["direct_url"] = {"url": 1}
+    data["owners"]["pkg/__init__.py"] = "gone-1.0.dist-info"
+    entry.write_text(json.dumps(data))
+    calls = _spy(monkeypatch, "read_record_paths", "read_headers")
+    again = Environment.from_site_dirs([site]).owner("pkg")
+    assert again == dist
+    folder = "pkg-1.0.dist-info"
+    assert sorted(calls) == [f"read_headers:{folder}", f"read_record_paths:{folder}"]
 
 
 def test_corrupt_cache_is_ignored(_cache_in_tmp: Path) -> None:

@@ -1,9 +1,14 @@
-"""A small on-disk cache of which top-level names each distribution provides.
+"""A small on-disk cache of what a site dir's metadata folders say.
 
-One JSON file per site dir, named by a hash of the dir and of its metadata
-folders' names and mtimes: installing, removing or upgrading anything changes
-the key, so a stale entry is never read. A corrupt or unreadable entry is
-ignored; a failed write is silent (the cache only saves time).
+For each site dir: which top-level names each distribution provides, which
+distribution owns each module file asked about (so a warm run reads no RECORD),
+and the headers of the distributions used (so it reads no METADATA). One JSON
+file per site dir, named by a hash of the dir and of its metadata folders' names
+and mtimes: installing, removing or upgrading anything changes the key (a file
+added to or removed from a metadata folder, such as REQUESTED, changes its
+mtime), so a stale entry is never read. A corrupt or unreadable entry is
+ignored, and so is any row of the wrong shape; a failed write is silent (the
+cache only saves time).
 
 ``JOBDEPS_CACHE_DIR`` chooses the folder (default ``$XDG_CACHE_HOME/jobdeps``
 or ``~/.cache/jobdeps``); ``JOBDEPS_NO_CACHE=1`` turns the cache off.
@@ -16,9 +21,22 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-FORMAT = 1
+FORMAT = 2
+
+
+@dataclass
+class Entry:
+    """One site dir's cached answers, by metadata folder name."""
+
+    tops: dict[str, list[str]] = field(default_factory=dict)
+    # module path relative to the site dir -> the folder that owns it ("" for none)
+    owners: dict[str, str] = field(default_factory=dict)
+    # folder -> its distribution's headers (see ``environment.Environment._load``)
+    dists: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def cache_dir() -> Path | None:
@@ -39,33 +57,49 @@ def cache_key(site_dir: Path, folders: Mapping[str, int]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
 
 
-def load(key: str) -> dict[str, list[str]]:
-    """``{folder name: [top-level names]}`` for ``key``; empty when absent or corrupt."""
+def load(key: str) -> Entry:
+    """The entry for ``key``; empty when absent or corrupt (rows of the wrong shape
+    are dropped one by one)."""
     folder = cache_dir()
     if folder is None:
-        return {}
+        return Entry()
     try:
         data = json.loads((folder / f"tops-{key}.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
+        return Entry()
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        return {}
-    tops = data.get("tops")
-    if not isinstance(tops, dict):
-        return {}
-    return {
-        str(k): [str(n) for n in v]
-        for k, v in tops.items()
-        if isinstance(v, list) and all(isinstance(n, str) for n in v)
-    }
+        return Entry()
+    tops, owners, dists = (data.get(name) for name in ("tops", "owners", "dists"))
+    return Entry(
+        tops={
+            str(k): [str(n) for n in v]
+            for k, v in (tops if isinstance(tops, dict) else {}).items()
+            if isinstance(v, list) and all(isinstance(n, str) for n in v)
+        },
+        owners={
+            str(k): v
+            for k, v in (owners if isinstance(owners, dict) else {}).items()
+            if isinstance(v, str)
+        },
+        dists={
+            str(k): v
+            for k, v in (dists if isinstance(dists, dict) else {}).items()
+            if isinstance(v, dict)
+        },
+    )
 
 
-def store(key: str, tops: Mapping[str, list[str]]) -> None:
+def store(key: str, entry: Entry) -> None:
     """Write the entry atomically (temp file + rename); errors are ignored."""
     folder = cache_dir()
     if folder is None:
         return
-    data = {"format": FORMAT, "tops": {k: sorted(v) for k, v in sorted(tops.items())}}
+    data = {
+        "format": FORMAT,
+        "tops": {k: sorted(v) for k, v in sorted(entry.tops.items())},
+        "owners": dict(sorted(entry.owners.items())),
+        "dists": dict(sorted(entry.dists.items())),
+    }
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tops-", suffix=".tmp", dir=folder)

@@ -18,14 +18,16 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from typing import Any, get_args
 
 from packaging.utils import canonicalize_name
 
 from jobdeps.analyzer import envcache
 from jobdeps.analyzer.distmeta import (
     DirectUrl,
+    DirectUrlKind,
     Distribution,
     canonical_from_folder,
     is_importable_path,
@@ -109,7 +111,7 @@ class Environment:
                 self._folders.setdefault(canonical_from_folder(folder.name), folder)
         self._dists: dict[Path, Distribution] = {}
         self._files: dict[Path, frozenset[str] | None] = {}
-        self._tops: dict[Path, dict[str, list[str]]] = {}  # search path -> folder -> tops
+        self._entries: dict[Path, envcache.Entry] = {}  # search path -> its cached answers
         self._cache_keys: dict[Path, str] = {}
         self._dirty: set[Path] = set()
 
@@ -167,7 +169,10 @@ class Environment:
     def distribution(self, name: str) -> Distribution | None:
         """The installed distribution called ``name`` (any spelling), or ``None``."""
         folder = self._folders.get(canonicalize_name(name))
-        return self._load(folder) if folder is not None else None
+        try:
+            return self._load(folder) if folder is not None else None
+        finally:
+            self._flush_cache()
 
     def distributions(self) -> list[Distribution]:
         """Every installed distribution, sorted by canonical name (reads all METADATA)."""
@@ -193,6 +198,20 @@ class Environment:
         dist = self._dists.get(folder)
         if dist is not None:
             return dist
+        site = self._site_of(folder)
+        entry = self._entry(site) if site in self._by_dir else None
+        row = entry.dists.get(folder.name) if entry is not None else None
+        dist = _dist_from_row(row, folder, site) if row is not None else None
+        if dist is None:
+            dist = self._read_distribution(folder)
+            if entry is not None:
+                entry.dists[folder.name] = _dist_row(dist)
+                self._dirty.add(site)
+        self._dists[folder] = dist
+        return dist
+
+    def _read_distribution(self, folder: Path) -> Distribution:
+        """The distribution as its metadata folder says (METADATA, RECORD, PEP 610)."""
         name, version, requires = read_headers(folder)
         if not name:
             name = folder.name.split("-", 1)[0].rsplit(".", 1)[0]
@@ -203,7 +222,7 @@ class Environment:
             is_importable_path(p) or (p.endswith(".pth") and "/" not in p) for p in files
         )
         is_dist_info = folder.name.endswith(".dist-info")
-        dist = Distribution(
+        return Distribution(
             name=name,
             canonical=canonicalize_name(name),
             version=version or "0",
@@ -215,8 +234,6 @@ class Environment:
             is_metadata_only=metadata_only,
             local_version=local_label(version),
         )
-        self._dists[folder] = dist
-        return dist
 
     def _files_of(self, folder: Path) -> frozenset[str] | None:
         """Site-relative installed files: RECORD, else ``installed-files.txt``, else unknown."""
@@ -234,9 +251,10 @@ class Environment:
 
     # ------------------------------------------------------------ top-level index
 
-    def _tops_table(self, site: Path) -> dict[str, list[str]]:
-        table = self._tops.get(site)
-        if table is None:
+    def _entry(self, site: Path) -> envcache.Entry:
+        """The cached answers for ``site``, keyed by its metadata folders' names and mtimes."""
+        entry = self._entries.get(site)
+        if entry is None:
             mtimes = {}
             for folder in self._by_dir.get(site, []):
                 try:
@@ -245,9 +263,16 @@ class Environment:
                     mtimes[folder.name] = 0
             key = envcache.cache_key(site, mtimes)
             self._cache_keys[site] = key
-            table = {k: v for k, v in envcache.load(key).items() if k in mtimes}
-            self._tops[site] = table
-        return table
+            entry = envcache.load(key)
+            # rows naming a folder that is not there are damage: dropped
+            entry.tops = {k: v for k, v in entry.tops.items() if k in mtimes}
+            entry.owners = {k: v for k, v in entry.owners.items() if v == "" or v in mtimes}
+            entry.dists = {k: v for k, v in entry.dists.items() if k in mtimes}
+            self._entries[site] = entry
+        return entry
+
+    def _tops_table(self, site: Path) -> dict[str, list[str]]:
+        return self._entry(site).tops
 
     def tops_of(self, folder: Path) -> list[str]:
         """Top-level names a distribution provides (RECORD, then top_level.txt, then egg files)."""
@@ -303,7 +328,7 @@ class Environment:
         for site in sorted(self._dirty):
             key = self._cache_keys.get(site)
             if key is not None:
-                envcache.store(key, self._tops[site])
+                envcache.store(key, self._entries[site])
         self._dirty.clear()
 
     # ------------------------------------------------------------ module lookup
@@ -446,10 +471,19 @@ class Environment:
         top = top_name_of_path(rel)
         if top is None:
             return None
-        for folder in self._candidates(root, top):
-            files = self._files_of(folder)
-            if files is None or rel in files or _sources_match(folder, rel):
-                return self._load(folder)
+        owners = self._entry(root).owners
+        owner = owners.get(rel)
+        if owner is None:  # not cached: the candidates' RECORDs say
+            owner = ""
+            for folder in self._candidates(root, top):
+                files = self._files_of(folder)
+                if files is None or rel in files or _sources_match(folder, rel):
+                    owner = folder.name
+                    break
+            owners[rel] = owner
+            self._dirty.add(root)
+        if owner:
+            return self._load(root / owner)
         sp = self._site_path(root)
         if sp is not None and sp.added_by is not None:  # a .pth folder: who installed the .pth?
             return self._owner_of_site_file(sp.added_by)
@@ -459,11 +493,18 @@ class Environment:
         """The distribution whose RECORD lists a file lying directly in a site dir."""
         site = path.parent
         rel = path.name
-        for folder in self._by_dir.get(site, []):
-            files = self._files_of(folder)
-            if files is not None and rel in files:
-                return self._load(folder)
-        return None
+        owners = self._entry(site).owners
+        owner = owners.get(rel)
+        if owner is None:  # not cached: every RECORD of the site may have to say
+            owner = ""
+            for folder in self._by_dir.get(site, []):
+                files = self._files_of(folder)
+                if files is not None and rel in files:
+                    owner = folder.name
+                    break
+            owners[rel] = owner
+            self._dirty.add(site)
+        return self._load(site / owner) if owner else None
 
     def _namespace_owner(self, hit: ModuleHit) -> Distribution | None:
         """The single distribution with files under a namespace package, else ``None``."""
@@ -493,6 +534,70 @@ def _module_file(name: str, listing: frozenset[str], ext_re: re.Pattern[str]) ->
         if name + suffix in listing:
             return name + suffix
     return None
+
+
+def _dist_row(dist: Distribution) -> dict[str, Any]:
+    """What the cache keeps of a distribution (the rest follows from its folder)."""
+    return {
+        "name": dist.name,
+        "version": dist.version,
+        "requires": list(dist.requires),
+        "requested": dist.requested,
+        "direct_url": asdict(dist.direct_url) if dist.direct_url is not None else None,
+        "metadata_only": dist.is_metadata_only,
+        "local_version": dist.local_version,
+    }
+
+
+def _dist_from_row(row: dict[str, Any], folder: Path, site: Path) -> Distribution | None:
+    """The distribution a cached row describes, or None for a row of the wrong shape."""
+    try:
+        name, version, requires = row["name"], row["version"], row["requires"]
+        requested, url, local = row["requested"], row["direct_url"], row["local_version"]
+        metadata_only = row["metadata_only"]
+        if not (
+            isinstance(name, str)
+            and name
+            and isinstance(version, str)
+            and isinstance(requires, list)
+            and all(isinstance(r, str) for r in requires)
+            and requested in (True, False, None)
+            and isinstance(metadata_only, bool)
+            and (local is None or isinstance(local, str))
+            and (url is None or isinstance(url, dict))
+        ):
+            return None
+        direct_url = _direct_url_from_row(url) if url is not None else None
+        if url is not None and direct_url is None:
+            return None
+        return Distribution(
+            name=name,
+            canonical=canonicalize_name(name),
+            version=version,
+            metadata_path=folder,
+            site_dir=site,
+            requires=tuple(requires),
+            requested=requested,
+            direct_url=direct_url,
+            is_metadata_only=metadata_only,
+            local_version=local,
+        )
+    except (KeyError, TypeError):
+        return None
+
+
+def _direct_url_from_row(row: dict[str, Any]) -> DirectUrl | None:
+    names = {f.name: f.type for f in fields(DirectUrl)}
+    if set(row) != set(names) or not isinstance(row.get("url"), str):
+        return None
+    if row.get("kind") not in get_args(DirectUrlKind) or not isinstance(row["editable"], bool):
+        return None
+    if not all(
+        row[k] is None or isinstance(row[k], str)
+        for k in ("vcs", "commit_id", "requested_revision", "archive_hash")
+    ):
+        return None
+    return DirectUrl(**row)
 
 
 def _sources_match(folder: Path, rel: str) -> bool:

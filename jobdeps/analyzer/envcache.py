@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jobdeps.analyzer import cachegc
+
 FORMAT = 2
 
 
@@ -63,12 +65,14 @@ def load(key: str) -> Entry:
     folder = cache_dir()
     if folder is None:
         return Entry()
+    path = folder / f"tops-{key}.json"
     try:
-        data = json.loads((folder / f"tops-{key}.json").read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return Entry()
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return Entry()
+    cachegc.touch_if_stale(path)  # in use (see jobdeps.analyzer.cachegc)
     tops, owners, dists = (data.get(name) for name in ("tops", "owners", "dists"))
     return Entry(
         tops={

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from jobdeps import __version__
-from jobdeps.analyzer import envcache
+from jobdeps.analyzer import cachegc, envcache
 from jobdeps.analyzer.facts import (
     FileFacts,
     ImportFact,
@@ -173,6 +173,9 @@ class FactCache:
             self._db = db
         except Exception:
             self._fail()
+            return self._db
+        cachegc.touch_if_stale(self.db_path)  # in use: not for the clean-up below
+        cachegc.prune(self.folder)
         return self._db
 
     def _fail(self) -> None:

@@ -135,6 +135,16 @@ ACCEPTED = {
         "exec(code, namespace)\nexec('x = 1')\nself.exec(query)\nexec_ = exec\n"
         "def f(src):\n    exec(src, {'exec': exec}, *rest)\nexec(compile_ast)\n"
     ),
+    "match": "match x:\n    case 1:\n        import a\n",
+    "match_statements": (
+        "import re\nmatch = re.match('a', 'b')\nmatch.group()\nprint(match)\n"
+        "def f(cmd):\n    match (cmd,\n           1):\n        case ('a', _):\n"
+        "            import b\n        case [x, *rest] if x:\n            try:\n"
+        "                import c\n            except ImportError:\n                c = None\n"
+        "        case {'k': match}:\n            match match:\n                case _:\n"
+        "                    import d\n"
+        "x = {\n    'match':\n        1}\n"
+    ),
     "other_import_module": (
         "from sympy.external import import_module\nnp = import_module('numpy')\n"
         "self.import_module('x')\nimportorskip('y')\n_important = 1\n"
@@ -196,7 +206,6 @@ NOT_SURE = {
     "condition_backslash": (
         "import sys\nif sys.platform == 'win32' \\\n        or x:\n    import a\n"
     ),
-    "match": "match x:\n    case 1:\n        import a\n",
     "lone_carriage_returns": "import os\rimport sys\r",
     "syntax_error": "import os\ndef f(:\n",
     "one_line_compound": "if x: import y\n",

@@ -33,7 +33,9 @@ without building any tree:
    writes it into ``condition``); one that reads a name through an alias
    (``import sys as _s``) goes on;
 5. path literals are read from the string tokens, as ``fastpath`` does for
-   the statements it does not give to libcst;
+   the statements it does not give to libcst; a header that ``match`` starts
+   is parsed alone, and if it is a match statement, reported as the feature
+   the collector reports;
 6. last, ``_symtable.symtable`` checks that the whole file is valid Python for
    this interpreter: it runs the interpreter's parser without making Python
    objects of the tree (about half the cost of :func:`ast.parse`). A file it
@@ -55,7 +57,13 @@ from ast import literal_eval
 from typing import Any, NamedTuple
 
 from jobdeps.analyzer.conditions import dotted_name
-from jobdeps.analyzer.facts import FileFacts, ImportFact, PathLiteral, find_suppressions
+from jobdeps.analyzer.facts import (
+    FileFacts,
+    ImportFact,
+    PathLiteral,
+    SyntaxFeature,
+    find_suppressions,
+)
 from jobdeps.analyzer.marks import (
     CONDITION_HEADS,
     CONDITION_LIMIT,
@@ -113,10 +121,10 @@ _UNFOLLOWED_RES = tuple(
         r"def[ \t]+\w+[ \t]*\[",  # type parameters
         r"class[ \t]+\w+[ \t]*\[",
         r"type[ \t]+[^\W\d]\w*[ \t]*[\[=]",  # a type alias statement
-        r"match(?![\w])[^\n]*:[ \t]*$",
-        r"case(?![\w])[^\n]*:[ \t]*$",
     )
 )
+# A line that ``match`` starts: a match statement when its logical line is a header.
+_MATCH_RE = re.compile(r"^[ \t]*match(?![\w])", re.MULTILINE)
 # ``a.b.`` right before an attribute: its head name.
 _ATTRIBUTE_HEAD_RE = re.compile(r"([^\W\d]\w*)(?:\s*\.\s*[^\W\d]\w*)*\s*\.\s*\Z")
 _NAME = r"[^\W\d]\w*"
@@ -822,6 +830,21 @@ class _Scan:
                 facts.append((_dynamic_fact(call, line, col), a, width))
         return facts
 
+    def match_statements(self) -> list[int]:
+        """The lines of the ``match`` statements (``_Collector.visit_Match``'s feature);
+        ``match`` may also be a plain name (``match = re.match(...)``)."""
+        found = []
+        for hit in _MATCH_RE.finditer(self.code):
+            n = self.code.count("\n", 0, hit.start()) + 1
+            if self.cont[n] or not self.clause(n).header:
+                continue  # inside brackets, or a simple statement
+            source = _logical_text(self.lines, n, self.end(n)) + "\n case _:\n  pass"
+            body = _parse_one(source).body
+            if len(body) != 1 or not isinstance(body[0], ast.Match):
+                raise NotSure("a header that starts with match")
+            found.append(n)
+        return found
+
     # -- contexts ----------------------------------------------------------------
     def main_guard(self) -> int | None:
         """``_Collector.main_guard_line``: the first module-level ``if`` on ``__name__``."""
@@ -1058,6 +1081,7 @@ def scan_facts(text: str) -> FileFacts | None:
                     facts = [_with_flags(f, flags) for f in facts]
             imports.extend(facts)
         main_guard = scan.main_guard() if "test" in hits.values() else None
+        matches = scan.match_statements() if "match" in code else []
     except NotSure:
         return None
     except Exception:  # a scanner bug must cost speed, never a wrong fact or a crash
@@ -1077,6 +1101,7 @@ def scan_facts(text: str) -> FileFacts | None:
     return FileFacts(
         imports=tuple(imports),
         path_literals=tuple(PathLiteral(line, value) for line, value in literals),
+        features=tuple(SyntaxFeature(n, "match statement", (3, 10)) for n in matches),
         main_guard_line=main_guard,
         suppressions=find_suppressions(original),
     )

@@ -347,7 +347,7 @@ def _compile_jobdeps() -> None:
 
     In an editable checkout under ``PYTHONDONTWRITEBYTECODE`` (set on some CI and
     sandbox machines), every run would otherwise compile the modules it imports
-    again, about 50 ms that an installed jobdeps never pays, while pipreqs and
+    again, 40 to 50 ms that an installed jobdeps never pays, while pipreqs and
     deptry, installed by pip, start from their byte-code.
     """
     subprocess.run(  # a read-only checkout only makes the figures a little worse

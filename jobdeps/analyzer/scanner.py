@@ -471,9 +471,14 @@ def _string_value(node: ast.expr | None) -> str | None:
     return None
 
 
+def _positional(call: ast.Call) -> list[ast.expr]:
+    """The arguments the collector reads by position (``*args`` left out)."""
+    return [arg for arg in call.args if not isinstance(arg, ast.Starred)]
+
+
 def _dynamic_fact(call: ast.Call, line: int, col: int) -> ImportFact:
     """``_Collector._dynamic_import`` of one call (no context flags yet)."""
-    args = [arg for arg in call.args if not isinstance(arg, ast.Starred)]
+    args = _positional(call)
     text = _string_value(args[0]) if args else None
     if text is None:
         return ImportFact("dynamic", "", line, col, dynamic=True)
@@ -796,6 +801,7 @@ class _Scan:
         lines: set[int] = set()
         for offset in offsets:
             lines.add(self.start(self.code.count("\n", 0, offset) + 1))
+        bare = self.bindings.get("import_module") == {_IMPORT_MODULE}
         for a in sorted(lines):
             b = self.end(a)
             statement = self.statement(a, b)
@@ -811,22 +817,20 @@ class _Scan:
             first = self.lines[a - 1]
             indent = len(first) - len(first.lstrip(" \t"))
             width = self.width(a)
-            bare = self.bindings.get("import_module") == {_IMPORT_MODULE}
             for call in _calls_in(_parse_one(_logical_text(self.lines, a, b)), bare):
                 if isinstance(call.func, ast.Name) and call.func.id == "exec":
                     # ``_exec_file``: a file runs only when the code is made by a call
                     # (``open(...).read()``, ``compile(...)``): the plan reads those
-                    args = [arg for arg in call.args if not isinstance(arg, ast.Starred)]
+                    args = _positional(call)
                     if args and isinstance(args[0], ast.Call):
                         raise NotSure("exec of code a call makes")
                     continue
                 line = a + call.lineno - 1
-                text = self.lines[line - 1]
-                if call.lineno == 1:
-                    text = text[indent:]
-                col = len(text.encode("utf-8")[: call.col_offset].decode("utf-8"))
-                if call.lineno == 1:
-                    col += indent
+                # ast columns are UTF-8 offsets into the parsed text, whose first line
+                # was dedented; the collector's are characters into the file's line
+                skip = indent if call.lineno == 1 else 0
+                head = self.lines[line - 1][skip:].encode("utf-8")[: call.col_offset]
+                col = skip + len(head.decode("utf-8"))
                 facts.append((_dynamic_fact(call, line, col), a, width))
         return facts
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 ImportKind = Literal["import", "from", "dynamic", "run-path", "run-module"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImportFact:
     """One import (or file run) in a source file.
 
@@ -59,7 +59,7 @@ class ImportFact:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SysPathEdit:
     """A change to ``sys.path`` in a file.
 
@@ -75,7 +75,7 @@ class SysPathEdit:
     expr: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PathLiteral:
     """A string literal that looks like a path to a file of the project."""
 
@@ -84,14 +84,14 @@ class PathLiteral:
     anchor: Literal["file", "cwd"] = "cwd"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SyntaxProblem:
     line: int
     col: int
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SyntaxFeature:
     """Syntax that needs a minimum Python version (``except*``, PEP 695 ...)."""
 
@@ -100,7 +100,7 @@ class SyntaxFeature:
     min_version: tuple[int, int]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileFacts:
     imports: tuple[ImportFact, ...] = ()
     syspath: tuple[SysPathEdit, ...] = ()

@@ -281,18 +281,21 @@ def bundle_job(
 ):
     """Analyse ``job`` and write its bundle (see :mod:`jobdeps.bundler.bundle`).
 
-    Returns ``(BundleResult, verify_findings)``; raises ``BundleRefused`` on errors.
+    Returns ``(BundleResult, verify_findings)``; raises ``BundleRefused`` on errors and
+    ``UnsafeOutdir`` when ``outdir`` holds anything but an earlier bundle.
     """
-    from jobdeps.bundler.bundle import DEFAULT_OUTDIR, verify_bundle, write_bundle
+    from jobdeps.bundler.bundle import DEFAULT_OUTDIR, check_outdir, verify_bundle, write_bundle
 
     settings = job.settings
     options = options or AnalysisOptions()
+    outdir = outdir or job.root / DEFAULT_OUTDIR
+    check_outdir(outdir, job.root)  # before the analysis: fail fast
     analysis = analyze_job(job, options)
     requirements = requirements_for(job, analysis, dialect="datasphere")
     result = write_bundle(
         analysis,
         requirements,
-        outdir or job.root / DEFAULT_OUTDIR,
+        outdir,
         config=job.config,
         include=[*settings.include, *include],
         allow=[*settings.allow, *allow],

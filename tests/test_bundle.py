@@ -260,3 +260,49 @@ def test_generated_manual_config_passes_check(tmp_path: Path) -> None:
     shutil.rmtree(root / ".jobdeps" / "local" / "lib2")
     result = check_job(load_job(config=root / "config.manual.yaml", cwd=root))
     assert {f.code for f in result.findings} == {"CFG015", "CFG034"}  # missing, not covered
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("outdir", [".", "app", "notes", "main.py", ".."])
+def test_bundle_never_replaces_what_is_not_a_bundle(tmp_path: Path, outdir: str) -> None:
+    """`-o .` once swapped the whole project out for the bundle; `-o pkg` wiped a package."""
+    root = _copy("relpkg", tmp_path)
+    (root / "notes").mkdir()
+    (root / "notes" / "todo.md").write_text("keep me\n")
+    before = _tree(tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "jobdeps", "bundle", "main.py", "-o", outdir],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.startswith(f"jobdeps: error: {outdir}: "), proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in proc.stderr
+    assert _tree(tmp_path) == before
+
+
+def test_bundle_replaces_an_earlier_bundle_or_an_empty_folder(tmp_path: Path) -> None:
+    root = _copy("flat", tmp_path)
+    out = root / "empty"
+    out.mkdir()
+
+    def run():
+        return bundle_job(load_job(["main.py"], root=root, cwd=root), AnalysisOptions(), out)[0]
+
+    first = run()
+    assert (out / "manifest.json").is_file()
+    (root / "helpers.py").write_text("def double(x):\n    return x + x\n")
+    assert run().archive_sha256 != first.archive_sha256
+    # an earlier bundle with a file of the user's in it is not replaced
+    (out / "README.md").write_text("mine\n")
+    with pytest.raises(bundle_module.UnsafeOutdir, match=r"README\.md"):
+        run()
+    assert (out / "README.md").read_text() == "mine\n"

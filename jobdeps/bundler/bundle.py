@@ -31,6 +31,11 @@ from jobdeps.bundler.requirements import RequirementsResult
 
 DEFAULT_OUTDIR = ".jobdeps"
 
+#: What a bundle folder holds: an existing OUTDIR with anything else is not replaced.
+BUNDLE_NAMES = frozenset(
+    {"local", "local.zip", "requirements.txt", "manifest.json", "config.manual.yaml"}
+)
+
 
 @dataclass
 class BundleResult:
@@ -41,6 +46,39 @@ class BundleResult:
     manifest: dict
     local_paths: list[str]
     findings: list[Finding] = field(default_factory=list)
+
+
+class UnsafeOutdir(ValueError):
+    """OUTDIR cannot be replaced by a bundle without losing files that are not one."""
+
+
+def check_outdir(outdir: Path, root: Path) -> None:
+    """Refuse an OUTDIR whose replacement would delete the user's files.
+
+    A bundle replaces its folder whole (so no stale file of an older bundle
+    survives), which is only safe for a new folder, an empty one, or an earlier
+    bundle: ``-o .`` or ``-o src`` must never wipe a project.
+    """
+    target = Path(os.path.realpath(outdir))
+    project = Path(os.path.realpath(root))
+    if target == project or target in project.parents:
+        raise UnsafeOutdir(f"{outdir}: the output folder holds the project; choose another one")
+    if not os.path.lexists(target):
+        return
+    if not target.is_dir():
+        raise UnsafeOutdir(f"{outdir}: exists and is not a folder")
+    try:
+        names = sorted(os.listdir(target))
+    except OSError as exc:
+        raise UnsafeOutdir(f"{outdir}: cannot list it: {exc.strerror or exc}") from None
+    if not names or ("manifest.json" in names and BUNDLE_NAMES.issuperset(names)):
+        return
+    others = [n for n in names if n not in BUNDLE_NAMES] or names
+    shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+    raise UnsafeOutdir(
+        f"{outdir}: not a jobdeps bundle (it holds {shown}); a bundle replaces its folder "
+        "whole, so give -o a new folder, an empty one or an earlier bundle"
+    )
 
 
 class BundleRefused(Exception):
@@ -102,8 +140,10 @@ def write_bundle(
     force: bool = False,
 ) -> BundleResult:
     """Plan, check, and write the bundle. Raises :class:`BundleRefused` on errors
-    (unless ``force``), leaving any previous bundle untouched."""
+    (unless ``force``), leaving any previous bundle untouched, and
+    :class:`UnsafeOutdir` when ``outdir`` holds anything but an earlier bundle."""
     outdir = Path(os.path.abspath(outdir))
+    check_outdir(outdir, analysis.root)
     plan = plan_bundle(analysis, include=include, allow=allow)
     findings = sort_findings(plan.findings + requirements.findings)
     errors = [f for f in plan.findings if f.severity.value == "error"]

@@ -49,7 +49,7 @@ def bundle(
 ) -> None:
     """Write local/, local.zip, requirements.txt, manifest.json and config.manual.yaml."""
     from jobdeps.api import UsageError, bundle_job, load_job
-    from jobdeps.bundler.bundle import BundleRefused
+    from jobdeps.bundler.bundle import BundleRefused, UnsafeOutdir
     from jobdeps.bundler.sizes import format_size
 
     options = analysis_options(python_version, site_packages, python, path, no_cache)
@@ -58,7 +58,7 @@ def bundle(
         result, verified = bundle_job(
             job, options, outdir, include=include or [], allow=allow or [], verify=verify
         )
-    except UsageError as exc:
+    except (UsageError, UnsafeOutdir) as exc:
         raise fail(str(exc)) from None
     except BundleRefused as exc:
         for f in exc.findings:

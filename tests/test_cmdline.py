@@ -302,3 +302,66 @@ def test_pythonpath_prefix_and_export_reach_the_entry(tmp_path) -> None:
     assert [e.pythonpath for e in entries] == [("lib",)]
     entries, _ = entries_from_command("python src/main.py", tmp_path, "cmd", 1)
     assert [e.pythonpath for e in entries] == [()]
+
+
+def _found(cmd: str, base: Path) -> tuple[list[tuple[str, str, tuple[str, ...]]], list[str]]:
+    entries, findings = entries_from_command(cmd, base, "cmd", 1)
+    return [(e.kind, e.target, e.pythonpath) for e in entries], [
+        f"{f.code} {f.message}" for f in findings
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cmd", "expected"),
+    [
+        # a YAML `|` block: one command a line, as the shell runs it
+        ("python main.py\npython -m pkg.train\n", [("script", "main.py"), ("module", "pkg.train")]),
+        (
+            "python main.py \\\n  --lr 1\npython train.py",
+            [("script", "main.py"), ("script", "train.py")],
+        ),
+        ("python -c 'x = 1\ny = 2'\npython train.py", [("script", "train.py")]),
+        ("# setup\npython train.py", [("script", "train.py")]),
+        # `cd`: later relative paths start from the new folder
+        ("cd src && python app.py", [("script", "src/app.py")]),
+        ("cd src; python ../main.py", [("script", "main.py")]),
+        ("cd src\npython app.py", [("script", "src/app.py")]),
+        ("cd ./src/ && cd .. && python main.py", [("script", "main.py")]),
+        (
+            "(cd src && python app.py) && python main.py",
+            [("script", "src/app.py"), ("script", "main.py")],
+        ),
+        (
+            "pushd src && python app.py && popd && python main.py",
+            [("script", "src/app.py"), ("script", "main.py")],
+        ),
+        ("bash -c 'cd src' && python main.py", [("script", "main.py")]),
+        ("cd $PWD/src && python app.py", [("script", "src/app.py")]),
+        ("cd /opt/app && python /opt/app/main.py", []),
+    ],
+)
+def test_multiline_cmd_and_cd(job: Path, cmd: str, expected: list[tuple[str, str]]) -> None:
+    assert _targets(cmd, job) == expected
+
+
+def test_python_m_looks_in_the_working_folder_then_pythonpath(job: Path) -> None:
+    """`PYTHONPATH=src python -m app` and `cd src && python -m app` once lost their entry."""
+    assert _found("PYTHONPATH=src python -m app", job) == ([("module", "app", ("src",))], [])
+    assert _found("cd src && python -m app", job) == ([("module", "app", ("src",))], [])
+    assert _found("python -m pkg.train", job) == ([("module", "pkg.train", ())], [])
+
+
+def test_lost_working_folder_is_reported_not_guessed(job: Path) -> None:
+    entries, messages = _found("cd ${DATA} && python main.py", job)
+    assert entries == []
+    assert messages == [
+        "CFG030 `main.py` runs in `${DATA}`, which jobdeps cannot resolve; "
+        "add its Python entry scripts to `root-paths`"
+    ]
+    entries, messages = _found("cd && python -m pkg.train", job)
+    assert entries == []
+    assert [m.split(";")[0] for m in messages] == ["CFG030 `-m pkg.train` runs in the home folder"]
+    # a missing script after `cd` is named from the job folder
+    assert _found("cd src && python nope.py", job)[1] == [
+        "CFG029 Python script `src/nope.py` does not exist"
+    ]

@@ -12,6 +12,11 @@ each simple command is then read through its wrappers (``VAR=value`` prefixes,
   ``python -m torch.distributed.run``), whose own options are skipped;
 * a shell script (``bash run.sh``, ``./run.sh``, ``bash -c "..."``), read line by line.
 
+A multi-line ``cmd`` runs line by line, as in a script. ``cd DIR`` (and
+``pushd``/``popd``) moves the folder later relative paths start from, until the
+``)`` of its subshell; a folder outside the job, or one named by an unknown
+variable, makes later relative programs unknown.
+
 Arguments of a Python program that are ``.py`` files of the job are entries too
 (``python main.py other.py``). ``root-paths`` adds declared entries; the merge keeps
 the first origin and marks an entry both discovered and declared as
@@ -23,6 +28,7 @@ Nothing here runs or imports user code: scripts are read as text.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import shlex
 from collections.abc import Mapping, Sequence
@@ -81,16 +87,45 @@ class _Ctx:
     findings: list[Finding] = field(default_factory=list)
 
     prefix_env: dict[str, str] = field(default_factory=dict)
+    # The working folder, relative to the job folder ("" is the job folder itself);
+    # None after a ``cd`` jobdeps cannot follow, with the reason in ``lost``.
+    cwd: str | None = ""
+    lost: str = ""
+    pushed: list[tuple[str | None, str]] = field(default_factory=list)
 
-    def add_entry(self, kind: EntryKind, target: str) -> None:
-        self.entries.append(
-            EntrySpec(kind, target, self.origin, self.origin_line, self.pythonpath())
-        )
+    def add_entry(self, kind: EntryKind, target: str, first: tuple[str, ...] = ()) -> None:
+        path = tuple(dict.fromkeys((*first, *self.pythonpath())))
+        self.entries.append(EntrySpec(kind, target, self.origin, self.origin_line, path))
+
+    def resolve(self, word: str) -> str | None:
+        """``word`` (expanded) as a posix path relative to the job folder, from the
+        working folder; None when it is outside the job folder or the folder is lost."""
+        if not word.replace("\\", "/").startswith("/"):
+            if self.cwd is None:
+                return None
+            word = posixpath.join(self.cwd, word) if self.cwd else word
+        return normalize_target(word, self.base_dir)
+
+    def change_dir(self, args: list[str]) -> None:
+        """``cd [DIR]``: where later relative paths start from."""
+        args = [a for a in args if a not in ("-L", "-P", "-e", "--")]
+        target = expand(args[0], self.shell_variables()) if args else None
+        if not args or args[0] in ("~", "-") or args[0].startswith("~/"):
+            self.cwd, self.lost = None, "the home folder"
+        elif target is None:
+            self.cwd, self.lost = None, f"`{args[0]}`, which jobdeps cannot resolve"
+        else:
+            rel = self.resolve(target)
+            if rel is None:
+                self.cwd, self.lost = None, f"`{target}`, outside the job folder"
+            else:
+                self.cwd, self.lost = ("" if rel == "." else rel), ""
 
     def shell_variables(self) -> dict[str, str]:
         """Variables a shell line can use: the config's, ``$PWD`` (the job folder), and an
         empty ``$PYTHONPATH`` unless the command set one (the VM starts without it)."""
-        return {"PWD": str(self.base_dir), "PYTHONPATH": "", **self.variables}
+        cwd = self.base_dir / self.cwd if self.cwd else self.base_dir
+        return {"PWD": str(cwd), "PYTHONPATH": "", **self.variables}
 
     def pythonpath(self) -> tuple[str, ...]:
         """``PYTHONPATH`` of the command being read, as folders relative to the job folder."""
@@ -104,7 +139,7 @@ class _Ctx:
         for part in value.split(":"):
             if not part:
                 continue
-            rel = normalize_target(part, self.base_dir)
+            rel = self.resolve(part)
             if rel is not None and rel not in folders:
                 folders.append(rel)
         return tuple(folders)
@@ -138,22 +173,31 @@ def _is_operator(word: str) -> bool:
 
 def split_commands(words: list[str]) -> list[list[str]]:
     """Simple commands between ``;``, ``&&``, ``||``, ``|``, ``&`` and parentheses."""
-    commands: list[list[str]] = [[]]
+    return [c for c in _command_groups(words) if isinstance(c, list)]
+
+
+def _command_groups(words: list[str]) -> list[list[str] | str]:
+    """Simple commands, with the ``(`` and ``)`` of subshells kept as marks."""
+    items: list[list[str] | str] = [[]]
     i = 0
     while i < len(words):
         word = words[i]
         if _is_operator(word):
+            current = items[-1]
             if "<" in word or ">" in word:
-                current = commands[-1]
-                if current and current[-1].isdigit():
+                if isinstance(current, list) and current and current[-1].isdigit():
                     current.pop()  # the fd of ``2>``
                 i += 2  # the redirection and its target
                 continue
-            commands.append([])
+            items.extend(c for c in word if c in "()")
+            items.append([])
         else:
-            commands[-1].append(word)
+            current = items[-1]
+            if isinstance(current, str):
+                items.append(current := [])
+            current.append(word)
         i += 1
-    return [c for c in commands if c]
+    return [c for c in items if c]
 
 
 def expand(word: str, variables: Mapping[str, str]) -> str | None:
@@ -237,6 +281,7 @@ def normalize_target(path: str, base_dir: Path) -> str | None:
 
 
 def _local_module(name: str, base_dir: Path) -> bool:
+    """Is ``name`` a module, package or runnable package in the folder ``base_dir``?"""
     parts = name.split(".")
     if not all(p.isidentifier() for p in parts):
         return False
@@ -301,7 +346,14 @@ def _dispatch(words: list[str], ctx: _Ctx) -> None:
         return
     base = _basename(program)
     rest = words[1:]
-    if base == "export":
+    if program in ("cd", "pushd"):
+        if program == "pushd":
+            ctx.pushed.append((ctx.cwd, ctx.lost))
+        ctx.change_dir(rest)
+    elif program == "popd":
+        if ctx.pushed:
+            ctx.cwd, ctx.lost = ctx.pushed.pop()
+    elif base == "export":
         _command([w for w in rest if not w.startswith("-")] or [""], ctx)
     elif program in _PASS_THROUGH:
         if rest:
@@ -377,8 +429,18 @@ def _python_module(name_word: str, args: list[str], ctx: _Ctx) -> None:
     if name in PY_LAUNCHER_MODULES:
         _python_launcher(name, args, ctx)
         return
-    if _local_module(name, ctx.base_dir):
-        ctx.add_entry("module", name)
+    # ``python -m`` looks in the working folder, then on PYTHONPATH
+    if ctx.cwd is None:
+        ctx.unparsed(f"`-m {name}` runs in {ctx.lost}")
+        return
+    first = (ctx.cwd,) if ctx.cwd else ()
+    for folder in (*first, *ctx.pythonpath()):
+        if _local_module(name, ctx.base_dir / folder):
+            ctx.add_entry("module", name, first)
+            break
+    else:
+        if _local_module(name, ctx.base_dir):
+            ctx.add_entry("module", name)
     _program_arguments(args, ctx)
 
 
@@ -402,21 +464,24 @@ def _python_program(word: str, args: list[str], ctx: _Ctx) -> None:
     if target is None:
         ctx.unparsed(f"the script `{word}` is a variable jobdeps cannot resolve")
         return
-    rel = normalize_target(target, ctx.base_dir)
+    rel = ctx.resolve(target)
     if rel is None:
+        if ctx.lost and not target.startswith("/"):
+            ctx.unparsed(f"`{target}` runs in {ctx.lost}")
         return  # outside the job folder (e.g. in the docker image): not ours to analyse
+    shown = rel if ctx.cwd else target
     path = ctx.base_dir / rel
     if path.is_dir():
         if (path / "__main__.py").is_file():
             ctx.add_entry("package", rel)
         else:
-            ctx.report("CFG029", f"`{target}` is a folder without `__main__.py`")
+            ctx.report("CFG029", f"`{shown}` is a folder without `__main__.py`")
     elif path.is_file():
         ctx.add_entry("notebook" if rel.endswith(".ipynb") else "script", rel)
         if ctx.plain_env and ctx.inputs is not None and not _covered_by_inputs(rel, ctx.inputs):
             ctx.report("CFG031", f"`{rel}` runs in the plain environment but is not an input")
     else:
-        ctx.report("CFG029", f"Python script `{target}` does not exist")
+        ctx.report("CFG029", f"Python script `{shown}` does not exist")
         return
     _program_arguments(args, ctx)
 
@@ -431,7 +496,7 @@ def _program_arguments(args: list[str], ctx: _Ctx) -> None:
             value = expand(candidate, ctx.variables)
             if value is None or not value.endswith(".py"):
                 continue
-            rel = normalize_target(value, ctx.base_dir)
+            rel = ctx.resolve(value)
             if rel is not None and (ctx.base_dir / rel).is_file():
                 ctx.add_entry("script", rel)
 
@@ -443,7 +508,9 @@ def _shell(words: list[str], ctx: _Ctx) -> None:
         word = words[i]
         if word == "-c" or (word.startswith("-") and not word.startswith("--") and "c" in word):
             if i + 1 < len(words):
+                where = (ctx.cwd, ctx.lost)  # a child shell: its ``cd`` stays there
                 _command_string(words[i + 1], ctx)
+                ctx.cwd, ctx.lost = where
             return
         if word in ("-o", "+o", "-O", "+O", "--rcfile", "--init-file"):
             i += 2
@@ -460,13 +527,20 @@ def _command_string(text: str, ctx: _Ctx) -> None:
     except ValueError as exc:
         ctx.unparsed(f"cannot split `{text}`: {exc}")
         return
-    for command in split_commands(words):
-        _command(command, ctx)
+    saved: list[tuple[str | None, str]] = []
+    for item in _command_groups(words):
+        if item == "(":
+            saved.append((ctx.cwd, ctx.lost))
+        elif item == ")":
+            if saved:
+                ctx.cwd, ctx.lost = saved.pop()
+        elif isinstance(item, list):
+            _command(item, ctx)
 
 
 def _local_executable(word: str, args: list[str], ctx: _Ctx) -> None:
     """``./tool``: a local file run directly; its shebang says what it is."""
-    rel = normalize_target(word, ctx.base_dir)
+    rel = ctx.resolve(word)
     if rel is None or not (ctx.base_dir / rel).is_file():
         return
     shebang = _shebang(ctx.base_dir / rel)
@@ -482,12 +556,14 @@ def _shell_script(word: str, ctx: _Ctx) -> None:
     if target is None:
         ctx.unparsed(f"the shell script `{word}` is a variable jobdeps cannot resolve")
         return
-    rel = normalize_target(target, ctx.base_dir)
+    rel = ctx.resolve(target)
     if rel is None:
+        if ctx.lost and not target.startswith("/"):
+            ctx.unparsed(f"the shell script `{target}` runs in {ctx.lost}")
         return
     path = ctx.base_dir / rel
     if not path.is_file():
-        ctx.report("CFG029", f"shell script `{target}` does not exist")
+        ctx.report("CFG029", f"shell script `{rel if ctx.cwd else target}` does not exist")
         return
     if ctx.inputs is not None and not _covered_by_inputs(rel, ctx.inputs):
         ctx.report("CFG031", f"shell script `{rel}` is not among the inputs")
@@ -511,6 +587,8 @@ def _shell_script(word: str, ctx: _Ctx) -> None:
         visited=ctx.visited | {rel},
         entries=ctx.entries,
         findings=ctx.findings,
+        cwd=ctx.cwd,
+        lost=ctx.lost,
     )
     for lineno, logical in script_lines(text):
         sub.origin = f"{rel}:{lineno}"
@@ -589,7 +667,10 @@ def entries_from_command(
         inputs=inputs,
         plain_env=plain_env,
     )
-    _command_string(cmd, ctx)
+    # A shell runs a multi-line ``cmd`` (a YAML ``|`` block) line by line: a newline
+    # ends a command as ``;`` does, unless a quote or a backslash carries it on.
+    for _lineno, logical in script_lines(cmd):
+        _command_string(logical, ctx)
     return _dedupe(ctx.entries), ctx.findings
 
 

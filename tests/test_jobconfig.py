@@ -285,6 +285,8 @@ def test_not_utf8(tmp_path: Path) -> None:
         ("cmd: python a.py\nargs:\n  A: [1\n", 4),
         ("cmd: 'unclosed\n", 2),
         ("cmd: a\n---\ncmd: b\n", 2),  # two documents
+        ("cmd: python a.py\nenv:\n  python: auto\x07\n", 3),  # a control character
+        ("cmd: python a.py\x00\n", 1),
     ],
 )
 def test_yaml_errors_are_findings_with_lines(tmp_path: Path, text: str, line: int) -> None:

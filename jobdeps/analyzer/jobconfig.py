@@ -622,7 +622,13 @@ def _display_path(path: Path, root: Path | None) -> str:
     return path.name
 
 
-def _yaml_error(exc: yaml.YAMLError, display_path: str) -> Finding:
+def _yaml_error(exc: yaml.YAMLError, display_path: str, text: str) -> Finding:
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow
+        where = exc.position
+        line: int | None = text.count("\n", 0, where) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        problem = f"character #x{code:04x} is not allowed"
+        return finding("CFG002", f"invalid YAML: {problem}", display_path, line)
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc)
     line = mark.line + 1 if mark is not None else None
@@ -647,12 +653,15 @@ def load_job_config(path: Path, root: Path | None = None) -> tuple[JobConfig | N
     except UnicodeDecodeError:
         return None, [finding("CFG001", f"{display} is not UTF-8 text", display)]
 
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # checks the characters: it can raise too
+    except yaml.YAMLError as exc:
+        return None, [_yaml_error(exc, display, text)]
     try:
         root_node = loader.get_single_node()
         raw = loader.construct_document(root_node) if root_node is not None else None
     except yaml.YAMLError as exc:
-        return None, [_yaml_error(exc, display)]
+        return None, [_yaml_error(exc, display, text)]
     finally:
         loader.dispose()
 

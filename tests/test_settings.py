@@ -38,6 +38,47 @@ def test_unknown_and_bad_keys_are_findings(tmp_path) -> None:
     assert "did you mean `include`" in unknown.message
 
 
+def test_codes_that_match_no_rule_are_findings(tmp_path) -> None:
+    """A misspelt `select` once turned every check off, silently."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.jobdeps]\nselect = ["IMPP"]\nignore = ["IMP008", "XYZ"]\n'
+        'severity = { CFG999 = "info", IMP012 = "error" }\n'
+    )
+    settings, findings = load_settings(tmp_path)
+    assert [(f.code, f.line, f.message) for f in findings] == [
+        ("CFG040", 2, "[tool.jobdeps] select: `IMPP` matches no rule; did you mean `IMP`?"),
+        ("CFG040", 3, "[tool.jobdeps] ignore: `XYZ` matches no rule (see docs/rules.md)"),
+        ("CFG040", 4, "[tool.jobdeps] severity: `CFG999` is not a rule code (see docs/rules.md)"),
+    ]
+    assert settings.select == [] and settings.ignore == []
+    assert settings.severity == {"IMP012": Severity.ERROR}
+
+
+def test_cli_select_that_matches_no_rule_is_bad_input(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "main.py").write_text("import os\n")
+    for flag, value in (("--select", "CGF"), ("--ignore", "IMP9")):
+        proc = subprocess.run(
+            [sys.executable, "-m", "jobdeps", "check", "main.py", flag, value],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 2, proc.stdout
+        assert proc.stderr.startswith(f"jobdeps: error: {flag}: `{value}` matches no rule")
+    ok = subprocess.run(
+        [sys.executable, "-m", "jobdeps", "check", "main.py", "--select", "imp,CFG029"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ok.returncode == 0, ok.stderr
+
+
 def test_broken_toml_is_a_finding(tmp_path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.jobdeps\n")
     _settings, findings = load_settings(tmp_path)

@@ -71,6 +71,20 @@ def all_rules() -> list[Rule]:
     return sorted(_RULES.values(), key=lambda r: r.code)
 
 
+def unknown_code(pattern: str) -> str | None:
+    """Why ``pattern`` (a rule code or prefix, as ``--select`` takes) matches no rule,
+    or None when it matches one: a misspelt ``--select`` would turn every check off."""
+    wanted = pattern.strip().upper()
+    codes = [r.code for r in all_rules()]
+    if any(code.startswith(wanted) for code in codes):
+        return None
+    import difflib
+
+    close = difflib.get_close_matches(wanted, [*codes, *sorted({c[:3] for c in codes})], n=1)
+    hint = f"; did you mean `{close[0]}`?" if close else " (see docs/rules.md)"
+    return f"`{pattern}` matches no rule{hint}"
+
+
 @dataclass(frozen=True)
 class Finding:
     """One reported problem, at ``path:line`` (posix, relative to the project root)."""

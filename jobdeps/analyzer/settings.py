@@ -110,6 +110,14 @@ def _apply(settings: ProjectSettings, key: str, value: Any, bad) -> None:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             bad(key, "must be a list of strings")
             return
+        if key in ("select", "ignore"):
+            from jobdeps.analyzer.findings import unknown_code
+
+            problems = [p for p in map(unknown_code, value) if p is not None]
+            for problem in problems:
+                bad(key, problem)
+            if problems:
+                return
         setattr(settings, key, list(value))
     elif key == "python-version":
         from jobdeps.analyzer.stdlib import normalise_version
@@ -122,7 +130,13 @@ def _apply(settings: ProjectSettings, key: str, value: Any, bad) -> None:
         if not isinstance(value, dict):
             bad(key, 'must be a table of CODE = "error" | "warning" | "info"')
             return
+        from jobdeps.analyzer.findings import all_rules
+
+        codes = {r.code for r in all_rules()}
         for code, level in value.items():
+            if str(code) not in codes:
+                bad(key, f"`{code}` is not a rule code (see docs/rules.md)")
+                continue
             try:
                 settings.severity[str(code)] = Severity(str(level))
             except ValueError:

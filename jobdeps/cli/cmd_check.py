@@ -70,6 +70,13 @@ def check(
         raise fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if dialect not in (None, "pip", "datasphere"):
         raise fail(f"--dialect must be pip or datasphere, not {dialect!r}")
+    from jobdeps.analyzer.findings import unknown_code
+
+    for flag, values in (("--select", select), ("--ignore", ignore)):
+        for code in _split_codes(values):
+            problem = unknown_code(code)
+            if problem is not None:
+                raise fail(f"{flag}: {problem}")
     options = analysis_options(python_version, site_packages, python, path, no_cache)
     check_options = CheckOptions(
         select=_split_codes(select),

@@ -133,10 +133,16 @@ def test_empty_and_comment_only_configs() -> None:
     assert out.startswith("# nothing yet\n")
 
 
-def test_empty_local_paths_is_the_documented_empty_list() -> None:
-    out = make_manual_config("cmd: python main.py\n", **{**ARGS, "local_paths": []})
-    assert "local-paths: []" in out
-    assert yaml.safe_load(out)["env"]["python"]["local-paths"] == []
+def test_no_local_paths_leaves_the_key_out() -> None:
+    """`local-paths: []` crashes the 0.10.0 client (CFG014, our own check): a job with no
+    local file at all (`cmd: python -c ...`) gets no key rather than an empty list."""
+    out = make_manual_config("cmd: python -c 'print(1)'\n", **{**ARGS, "local_paths": []})
+    assert "local-paths" not in out
+    assert yaml.safe_load(out)["env"]["python"] == {
+        "type": "manual",
+        "version": "3.10",
+        "requirements-file": "requirements.txt",
+    }
 
 
 def test_applying_twice_changes_nothing() -> None:

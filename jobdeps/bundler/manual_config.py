@@ -10,7 +10,8 @@ The ``python`` section becomes exactly::
       local-paths:
         - src
 
-All three keys are set, so the platform skips its own exploration. Everything
+All three keys are set, so the platform skips its own exploration (but for a
+job with no local file at all, see :func:`manual_python_section`). Everything
 else that was in the ``python`` section is dropped, on purpose: ``root-paths``
 is not allowed together with ``local-paths``, and in manual mode pip options
 (``pip: {extra-index-urls, trusted-hosts, no-deps}``) belong in the
@@ -51,13 +52,19 @@ class _IndentedDumper(yaml.SafeDumper):
 def manual_python_section(
     *, version: str, requirements_file: str, local_paths: Sequence[str]
 ) -> dict[str, Any]:
-    """The new value of ``env.python``."""
-    return {
+    """The new value of ``env.python``.
+
+    With no local path at all (``cmd: python -c ...``) the key is left out: the
+    documented ``local-paths: []`` crashes the 0.10.0 client (CFG014), and the
+    files the platform would list itself are none."""
+    section: dict[str, Any] = {
         "type": "manual",
         "version": str(version),
         "requirements-file": str(requirements_file),
-        "local-paths": [str(p) for p in local_paths],
     }
+    if local_paths:
+        section["local-paths"] = [str(p) for p in local_paths]
+    return section
 
 
 def make_manual_config(

@@ -113,7 +113,10 @@ def load_job(
 
         config_path = (cwd / config).resolve()
         if not config_path.is_file():
-            raise UsageError(f"{config}: no such config file")
+            what = "no such config file"
+            if config_path.is_dir():
+                what = "is a folder, not a config file"
+            raise UsageError(f"{config}: {what}")
         root_path = root_path or config_path.parent
         job_config, config_findings = check_config_file(config_path, root_path)
         findings.extend(config_findings)

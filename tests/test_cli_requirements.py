@@ -131,7 +131,10 @@ def test_check_transitive_requires_the_closure(
     [
         (("main.py", "--pin", "loose"), "--pin"),
         (("main.py", "--dialect", "conda"), "--dialect"),
-        (("main.py", "--check", "nope.txt"), "nope.txt"),
+        (("main.py", "--check", "nope.txt"), "nope.txt: no such file"),
+        (("main.py", "--check", "."), ".: is a folder, not a requirements file"),
+        (("--config", "."), ".: is a folder, not a config file"),
+        (("--config", "nope.yaml"), "nope.yaml: no such config file"),
         (("main.py", "--check", "clean.txt", "-o", "x.txt"), "--check"),
         (("main.py", "-o", "no/such/dir/r.txt"), "no such folder"),
         (("main.py", "--format", "xml", "--check", "clean.txt"), "--format"),

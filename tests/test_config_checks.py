@@ -177,6 +177,15 @@ def test_requirements_file_present(tmp_path: Path) -> None:
     assert validate_config(_cfg(tmp_path, text)) == []
 
 
+def test_requirements_file_that_is_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "req").mkdir()
+    text = "cmd: run\nenv:\n  python:\n    type: manual\n    requirements-file: req\n"
+    found = validate_config(_cfg(tmp_path, text))
+    assert [(f.code, f.line, f.message) for f in found] == [
+        ("CFG015", 5, "requirements-file `req` is a folder")
+    ]
+
+
 def test_output_datasets(tmp_path: Path) -> None:
     text = (
         "cmd: run\noutput-datasets:\n"

@@ -313,10 +313,11 @@ def _check_python_paths(cfg: JobConfig, py: PythonEnv) -> Iterator[Finding]:
         )
     req = py.requirements_file
     if req is not None and (not req or not resolve_path(cfg, req).is_file()):
+        folder = bool(req) and resolve_path(cfg, req).is_dir()
         yield _f(
             cfg,
             "CFG015",
-            f"requirements-file `{req}` does not exist",
+            f"requirements-file `{req}` " + ("is a folder" if folder else "does not exist"),
             cfg.line_of(*at, "requirements-file"),
         )
     if py.local_paths is not None:

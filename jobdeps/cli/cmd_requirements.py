@@ -99,7 +99,8 @@ def requirements(
     if fmt not in FORMATS:
         raise fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if check is not None and not check.is_file():
-        raise fail(f"{check}: no such requirements file")
+        what = "is a folder, not a requirements file" if check.is_dir() else "no such file"
+        raise fail(f"{check}: {what}")
     if output is not None and not output.resolve().parent.is_dir():
         raise fail(f"{output}: no such folder {output.resolve().parent}")
 

@@ -264,6 +264,7 @@ def test_discover_entries_from_config(job: Path) -> None:
         "      - runnable/\n"
         "      - gone.py\n"
         "      - ../outside.py\n"
+        "      - src\n"
     )
     cfg, _ = load_job_config(job / "config.yaml")
     assert cfg is not None
@@ -273,7 +274,8 @@ def test_discover_entries_from_config(job: Path) -> None:
         EntrySpec("script", "other.py", "root-paths", 5),
         EntrySpec("package", "runnable", "root-paths", 5),
     ]
-    assert [(f.code, f.line) for f in findings] == [("CFG029", 8), ("CFG016", 9)]
+    # a folder without __main__.py is a finding on its line, not an abort of the run
+    assert [(f.code, f.line) for f in findings] == [("CFG029", 8), ("CFG016", 9), ("CFG029", 10)]
 
 
 def test_no_python_program_with_python_env(job: Path) -> None:

@@ -723,6 +723,16 @@ def root_path_entries(cfg: JobConfig) -> tuple[list[EntrySpec], list[Finding]]:
                 )
             )
             continue
+        if path.is_dir() and not (path / "__main__.py").is_file():
+            findings.append(
+                finding(
+                    "CFG029",
+                    f"root-paths entry `{declared}` is a folder without `__main__.py`",
+                    cfg.display_path,
+                    line,
+                )
+            )
+            continue
         kind: EntryKind = (
             "package" if path.is_dir() else "notebook" if rel.endswith(".ipynb") else "script"
         )

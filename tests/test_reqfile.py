@@ -247,6 +247,18 @@ def test_no_deps_requires_the_closure(tmp_path: Path) -> None:
     )
 
 
+def test_no_deps_line_in_the_file_requires_the_closure(tmp_path: Path) -> None:
+    """The platform reads `--no-deps` in the file as the config's `no-deps: true`; pip
+    itself refuses the line ("no such option"). Both were once silently passed."""
+    analysis, req = job_with(tmp_path, "import richdeps\n", "--no-deps\nrichdeps==1.0.0\n")
+    findings = check_requirements_file(req, analysis, dialect="datasphere", display_path="r.txt")
+    assert [(f.code, f.severity.value) for f in findings] == [("REQ001", "error")]
+    assert "PyYAML" in findings[0].message
+    findings = check_requirements_file(req, analysis, dialect="pip", display_path="r.txt")
+    assert [(f.code, f.line) for f in findings] == [("REQ005", 1)]
+    assert "only on its command line" in findings[0].message
+
+
 def test_explicit_transitive_names(tmp_path: Path) -> None:
     analysis, req = job_with(tmp_path, "import richdeps\n", "richdeps==1.0.0\n")
     findings = check_requirements_file(

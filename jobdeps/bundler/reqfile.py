@@ -308,7 +308,8 @@ def check_requirements_file(
 
     - ``REQ001`` (error): a distribution the code imports is not listed (info
       for an optional import); with ``transitive_names`` (or the config's
-      ``no-deps: true``), also each distribution of the closure.
+      ``no-deps: true``, or a ``--no-deps`` line in the platform's dialect), also
+      each distribution of the closure.
     - ``REQ002`` (warning): a listed distribution never imported; info when
       it is a dependency of an imported one, nothing when the closure is
       required anyway.
@@ -332,9 +333,22 @@ def check_requirements_file(
     target = TargetSpec(python_version=analysis.target_version)
     marker_env = target.marker_environment()
 
+    file_no_deps = False
     for line in parsed.lines:
         if line.kind == "invalid":
             findings.append(finding("REQ005", f"`{line.text}`: {line.error}", line.path, line.line))
+        if line.kind == "option" and line.option == "--no-deps":
+            if dialect == "datasphere":
+                file_no_deps = True  # the platform installs without dependencies
+            else:
+                findings.append(
+                    finding(
+                        "REQ005",
+                        "`--no-deps`: pip takes it only on its command line, not in a file",
+                        line.path,
+                        line.line,
+                    )
+                )
         if dialect == "datasphere":
             problems = platform_problems(line)
             if problems:
@@ -348,7 +362,7 @@ def check_requirements_file(
                 )
 
     needed = needed_distributions(analysis)
-    no_deps = bool(pip is not None and pip.no_deps)
+    no_deps = bool(pip is not None and pip.no_deps) or file_no_deps
     roots = sorted({n.pin_canonical for n in needed if n.installed})
     closure, _closure_findings = requirement_closure(env, roots, target)
     if transitive_names is None and no_deps:

@@ -25,7 +25,7 @@ from jobdeps.analyzer.settings import ProjectSettings, load_settings
 from jobdeps.preflight import filter_findings
 
 if TYPE_CHECKING:  # the YAML reader is imported only when there is a config to read
-    from jobdeps.analyzer.jobconfig import JobConfig
+    from jobdeps.analyzer.jobconfig import JobConfig, PipOptions
 
 __all__ = [
     "Analysis",
@@ -240,6 +240,8 @@ def requirements_for(
 
     python = job.config.env.python if job.config else None
     pip = python.pip if python is not None else None
+    if python is not None and python.requirements_file and job.config is not None:
+        pip = _with_file_options(pip, job.config.base_dir / python.requirements_file)
     if pip is not None and pip.no_deps:
         transitive = True
     result = build_requirements(
@@ -259,6 +261,35 @@ def requirements_for(
         severity=settings.severity,
     )
     return result
+
+
+def _with_file_options(pip: PipOptions | None, path: Path) -> PipOptions | None:
+    """The config's pip options plus the index options of the job's own requirements
+    file (manual mode): written requirements replace that file, so its
+    ``--extra-index-url``, ``--trusted-host``, ``--index-url`` and ``--no-deps``
+    lines must carry over, or packages from a private index fail to install."""
+    from jobdeps.analyzer.jobconfig import PipOptions
+    from jobdeps.bundler.reqfile import parse_requirements_file
+
+    if not path.is_file():
+        return pip
+    pip = pip or PipOptions()
+    extra, hosts = list(pip.extra_index_urls), list(pip.trusted_hosts)
+    index_url, no_deps = pip.index_url, pip.no_deps
+    for line in parse_requirements_file(path, path.name).lines:
+        if line.kind != "option" or (line.value is None and line.option != "--no-deps"):
+            continue
+        if line.option == "--extra-index-url" and line.value not in extra:
+            extra.append(line.value)
+        elif line.option == "--trusted-host" and line.value not in hosts:
+            hosts.append(line.value)
+        elif line.option == "--index-url" and index_url is None:
+            index_url = line.value
+        elif line.option == "--no-deps":
+            no_deps = True
+    return replace(
+        pip, index_url=index_url, extra_index_urls=extra, trusted_hosts=hosts, no_deps=no_deps
+    )
 
 
 def default_dialect(job: Job) -> str:

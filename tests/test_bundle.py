@@ -306,3 +306,28 @@ def test_bundle_replaces_an_earlier_bundle_or_an_empty_folder(tmp_path: Path) ->
     with pytest.raises(bundle_module.UnsafeOutdir, match=r"README\.md"):
         run()
     assert (out / "README.md").read_text() == "mine\n"
+
+
+def test_manual_mode_keeps_the_index_options_of_the_users_file(tmp_path: Path) -> None:
+    """The bundle's requirements.txt replaces the user's: its index lines once got lost."""
+    root = tmp_path / "job"
+    root.mkdir()
+    (root / "main.py").write_text('import yaml\nif __name__ == "__main__":\n    pass\n')
+    (root / "requirements.txt").write_text(
+        "--extra-index-url https://pypi.example.org/simple\n"
+        "--trusted-host pypi.example.org\n"
+        "PyYAML\n"
+    )
+    (root / "config.yaml").write_text(
+        "cmd: python main.py\nenv:\n  python:\n    type: manual\n    version: '3.11'\n"
+        "    requirements-file: requirements.txt\n"
+        "    pip:\n      extra-index-urls: [https://other.example.org/simple]\n"
+    )
+    _bundle(root, config=root / "config.yaml")
+    lines = (root / ".jobdeps" / "requirements.txt").read_text().splitlines()
+    assert lines[:3] == [
+        "--extra-index-url https://other.example.org/simple",
+        "--extra-index-url https://pypi.example.org/simple",
+        "--trusted-host pypi.example.org",
+    ]
+    assert any(line.startswith("PyYAML==") for line in lines)

@@ -88,23 +88,29 @@ def check_manual_mode(cfg: JobConfig, analysis: Analysis) -> list[Finding]:
     if python is None or python.type != "manual" or python.local_paths is None:
         return check_plain_inputs(cfg, analysis)
     prefix = _prefix(cfg, analysis)
-    shipped = [prefix + p for p in python.local_paths]
-    unpacked = unpacked_layout(cfg.base_dir, python.local_paths)
+    # Where each file arrives, not just whether it is sent: ``src/utils`` ships
+    # ``src/utils/x.py`` as ``utils/x.py``, so ``import src.utils.x`` fails there.
+    unpacked = {prefix + f for f in unpacked_layout(cfg.base_dir, python.local_paths)}
     entries = set(analysis.entry_files)
     found: list[Finding] = []
     line = cfg.line_of("env", "python", "local-paths")
     for rel, info in analysis.local_files.items():
-        if rel in entries or info.kind == "extension":
+        if rel in entries or info.kind == "extension" or rel in unpacked:
             continue
-        if rel in unpacked or any(covers(p, rel) for p in shipped):
-            continue
-        found.append(
-            finding(
-                "CFG034",
-                f"`{rel}` is imported but not under any `local-paths` entry "
-                f"({import_chain(analysis, rel)})",
-                cfg.display_path,
-                line,
+        sender = next((p for p in python.local_paths if covers(prefix + p, rel)), None)
+        if sender is not None:
+            parent = PurePosixPath(prefix + sender.strip("/")).parent.as_posix()
+            arrives = rel if parent == "." else PurePosixPath(rel).relative_to(parent).as_posix()
+            message = (
+                f"`{rel}` is imported, but `local-paths` entry `{sender}` unpacks it as "
+                f"`{arrives}` (each entry arrives under its own name); list `"
+                f"{PurePosixPath(sender.strip('/')).parts[0]}` instead "
+                f"({import_chain(analysis, rel)})"
             )
-        )
+        else:
+            message = (
+                f"`{rel}` is imported but not under any `local-paths` entry "
+                f"({import_chain(analysis, rel)})"
+            )
+        found.append(finding("CFG034", message, cfg.display_path, line))
     return found

@@ -279,3 +279,22 @@ def test_resolution_is_memoised_per_search_path(env: Environment, tmp_path: Path
     search = [tmp_path, STDLIB, SITE]
     assert r.resolve("helper", search) is r.resolve("helper", list(search))
     assert r.resolve("helper", [STDLIB, SITE]) is not r.resolve("helper", search)
+
+
+@pytest.mark.parametrize("version", ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"])
+def test_a_local_lib_package_shadows_nothing(tmp_path: Path, version: str) -> None:
+    """stdlib-list's 3.9 data holds ``lib.libpython3``, a build folder: a user's ``lib``
+    package was reported as shadowing the standard library (IMP003) for 3.9."""
+    from jobdeps.analyzer.analysis import AnalysisOptions, analyze
+    from jobdeps.analyzer.entries import EntrySpec
+    from jobdeps.analyzer.stdlib import stdlib_top_level
+
+    assert "lib" not in stdlib_top_level(version)
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "__init__.py").write_text("")
+    (tmp_path / "main.py").write_text("import lib\n")
+    result = analyze(
+        [EntrySpec("script", "main.py")], AnalysisOptions(root=tmp_path, python_version=version)
+    )
+    assert [f.code for f in result.findings] == []
+    assert "lib/__init__.py" in result.local_files

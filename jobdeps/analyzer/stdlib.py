@@ -53,16 +53,22 @@ def normalise_version(version: str) -> str:
     return f"3.{int(parts[1])}"
 
 
+#: Names stdlib-list has that are no module of the standard library: its 3.9 list holds
+#: ``lib.libpython3`` (a build folder), which made a user's ``lib`` package "shadow" it.
+_ARTEFACTS = frozenset({"lib"})
+
+
 @cache
 def stdlib_modules(version: str) -> frozenset[str]:
     """Every stdlib module (dotted) of ``version``, from stdlib-list."""
     try:
-        return frozenset(stdlib_list(version))
+        names = stdlib_list(version)
     except ValueError:
         # A version stdlib-list does not know yet: use the newest it has.
         from stdlib_list import short_versions
 
-        return frozenset(stdlib_list(short_versions[-1]))
+        names = stdlib_list(short_versions[-1])
+    return frozenset(n for n in names if n.split(".")[0] not in _ARTEFACTS)
 
 
 @cache

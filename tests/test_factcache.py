@@ -74,6 +74,26 @@ def test_stat_entry_trusted_only_when_not_racy(tmp_path: Path) -> None:
     assert again.known_key("/p/c.py", 10, 1_000) is None
 
 
+def test_damaged_file_row_is_a_miss_not_a_crash(tmp_path: Path) -> None:
+    """A NULL in a `files` row once raised TypeError on every later run."""
+    import sqlite3
+
+    cache = FactCache(tmp_path)
+    key = content_key(b"x")
+    cache.remember("/p/a.py", 10, 1_000, key)
+    cache.remember("/p/b.py", 10, 1_000, key)
+    cache.close()
+    db = sqlite3.connect(str(cache.db_path))
+    db.execute("UPDATE files SET recorded_ns = NULL WHERE path = '/p/a.py'")
+    db.execute("UPDATE files SET key = 'text' WHERE path = '/p/b.py'")
+    db.commit()
+    db.close()
+    again = FactCache(tmp_path)
+    assert again.known_key("/p/a.py", 10, 1_000) is None
+    assert again.known_key("/p/b.py", 10, 1_000) is None
+    again.close()
+
+
 def test_corrupt_entry_in_database_is_ignored(tmp_path: Path) -> None:
     cache = FactCache(tmp_path)
     key = content_key(SOURCE.encode())

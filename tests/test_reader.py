@@ -19,9 +19,20 @@ SOURCE = "import os\nimport yaml\nCONF = 'conf/a.yaml'\nif __name__ == '__main__
 
 
 def _age(path: Path, seconds: int = 10) -> None:
-    """Make a file's mtime old enough for its stat entry to be trusted."""
+    """Move a file's mtime back (its ctime, which no call can set, stays now)."""
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - seconds * 10**9))
+
+
+@pytest.fixture
+def later(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache records its rows 10 s after now, as a run long after the files were
+    written would: their stat entries are trusted (the racy window has its own test)."""
+    from types import SimpleNamespace
+
+    from jobdeps.analyzer import factcache
+
+    monkeypatch.setattr(factcache, "time", SimpleNamespace(time_ns=lambda: time.time_ns() + 10**10))
 
 
 def test_read_gives_reference_facts_and_source(tmp_path: Path) -> None:
@@ -46,7 +57,7 @@ def test_problems_are_results_not_exceptions(tmp_path: Path) -> None:
         assert reader.read(tmp_path / "missing.py").problem.kind == "unreadable"
 
 
-def test_warm_run_hits_by_stat_and_reads_source_lazily(tmp_path: Path) -> None:
+def test_warm_run_hits_by_stat_and_reads_source_lazily(tmp_path: Path, later: None) -> None:
     path = tmp_path / "job.py"
     path.write_text(SOURCE)
     _age(path)
@@ -74,6 +85,23 @@ def test_changed_file_is_parsed_again(tmp_path: Path) -> None:
         result = warm.read(path)
         assert warm.stats["parsed"] == 1
         assert "requests" in [i.module for i in result.facts.imports]
+
+
+def test_edit_that_keeps_size_and_mtime_is_seen(tmp_path: Path, later: None) -> None:
+    """`touch -d`, `cp -p` and `rsync -t` put an mtime back; with the size kept, the
+    edit once went unseen and the old facts were used."""
+    path = tmp_path / "job.py"
+    path.write_text("import json\n")
+    cache_dir = tmp_path / "cache"
+    with FactsReader(cache_dir=cache_dir) as cold:
+        assert [i.module for i in cold.read(path).facts.imports] == ["json"]
+    before = path.stat()
+    path.write_text("import yaml\n")  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    with FactsReader(cache_dir=cache_dir) as warm:
+        assert [i.module for i in warm.read(path).facts.imports] == ["yaml"]
+        assert warm.stats["stat-hits"] == 0
 
 
 def test_same_content_elsewhere_hits_by_content(tmp_path: Path) -> None:
@@ -273,7 +301,7 @@ def test_reader_takes_no_hints_on_one_cpu() -> None:
     assert FactsReader(cache=False, jobs=2).takes_hints() == (pool.start_method() is not None)
 
 
-def test_a_warm_run_stops_resolving_ahead(monkeypatch, tmp_path: Path) -> None:
+def test_a_warm_run_stops_resolving_ahead(monkeypatch, tmp_path: Path, later: None) -> None:
     from jobdeps.analyzer import reader as reader_module
 
     monkeypatch.setattr(reader_module, "WARM_HINTS", 3)

@@ -6,10 +6,13 @@ the user's cache folder, with two tables:
 
 - ``facts``: content key (a hash of the file's bytes) -> the facts, marshalled
   with a checksum; an entry whose checksum does not match is ignored;
-- ``files``: path -> (size, mtime_ns, content key), so a warm run can skip reading
-  and hashing a file whose size and mtime have not changed. An entry recorded
-  less than :data:`RACY_NS` after the file's mtime is not trusted (the file may
-  have changed again within the same clock tick), as git does with its index.
+- ``files``: path -> (size, stamp, content key), so a warm run can skip reading
+  and hashing a file whose size and stamp have not changed. The stamp
+  (:func:`stat_stamp`) is the later of mtime and ctime: an edit that keeps the
+  size and puts the mtime back (``touch -d``, ``cp -p``, ``rsync -t``) still
+  moves the ctime, which no user call can set. An entry recorded less than
+  :data:`RACY_NS` after the stamp is not trusted (the file may have changed
+  again within the same clock tick), as git does with its index.
 
 The cache only saves time: any error (corrupt database, locked by another run,
 read-only folder) turns it off for the rest of the run, silently. Facts do not
@@ -27,6 +30,7 @@ import contextlib
 import functools
 import hashlib
 import marshal
+import os
 import sys
 import time
 import weakref
@@ -45,9 +49,9 @@ from jobdeps.analyzer.facts import (
     SysPathEdit,
 )
 
-#: Bump when the facts an extractor produces change shape or meaning.
-FORMAT = 1
-#: A ``files`` entry is trusted only when recorded this long after the file's mtime.
+#: Bump when the facts an extractor produces, or the ``files`` rows, change meaning.
+FORMAT = 2
+#: A ``files`` entry is trusted only when recorded this long after the file's stamp.
 RACY_NS = 2_000_000_000
 _FACT_TYPES = (FileFacts, ImportFact, SysPathEdit, PathLiteral, SyntaxFeature, SyntaxProblem)
 _FIELDS = {t: tuple(f.name for f in fields(t)) for t in _FACT_TYPES}
@@ -84,6 +88,11 @@ def _extractor_id() -> str:
         except OSError:
             digest.update(name.encode())
     return digest.hexdigest()
+
+
+def stat_stamp(stat: os.stat_result) -> int:
+    """When the file last changed, as far as a stat can tell (see the module doc)."""
+    return max(stat.st_mtime_ns, stat.st_ctime_ns)
 
 
 def default_cache_dir() -> Path | None:
@@ -185,18 +194,21 @@ class FactCache:
         self.close()
 
     # -- reading -------------------------------------------------------------------
-    def known_key(self, path: str, size: int, mtime_ns: int) -> bytes | None:
-        """The content key recorded for ``path`` if its size and mtime still match."""
+    def known_key(self, path: str, size: int, stamp: int) -> bytes | None:
+        """The content key recorded for ``path`` if its size and stamp still match."""
         row = self._pending_files.get(path)
         if row is None:
             rows = self._load_file_rows()
             row = rows.get(path) if rows is not None else None
         if row is None:
             return None
-        r_size, r_mtime, recorded, key = row
-        if r_size != size or r_mtime != mtime_ns or recorded - mtime_ns < RACY_NS:
+        try:
+            r_size, r_stamp, recorded, key = row
+            if r_size != size or r_stamp != stamp or recorded - stamp < RACY_NS:
+                return None
+        except (TypeError, ValueError):  # a damaged row is a miss, never a crash
             return None
-        return key
+        return key if isinstance(key, bytes) else None
 
     def _load_file_rows(self) -> dict[str, tuple[int, int, int, bytes]] | None:
         # One query for the whole table: a warm run asks about every file anyway.
@@ -244,9 +256,9 @@ class FactCache:
             self._pending_facts[key] = blob
             self._maybe_flush()
 
-    def remember(self, path: str, size: int, mtime_ns: int, key: bytes) -> None:
+    def remember(self, path: str, size: int, stamp: int, key: bytes) -> None:
         if not self._broken:
-            self._pending_files[path] = (size, mtime_ns, time.time_ns(), key)
+            self._pending_files[path] = (size, stamp, time.time_ns(), key)
             self._maybe_flush()
 
     def _maybe_flush(self) -> None:

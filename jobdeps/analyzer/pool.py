@@ -44,7 +44,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from jobdeps.analyzer.factcache import content_key, decode_facts, encode_facts
+from jobdeps.analyzer.factcache import content_key, decode_facts, encode_facts, stat_stamp
 from jobdeps.analyzer.facts import FileFacts
 
 #: Below this many bytes of cold source announced a pool does not pay for itself.
@@ -103,7 +103,7 @@ def worth_a_pool(todo: list[tuple[Path, int]], jobs: int | None) -> bool:
 
 
 def parse_file(path: str, max_bytes: int) -> Any:
-    """``(size, mtime_ns, key, facts blob)``, or None for a file the parent should
+    """``(size, stamp, key, facts blob)``, or None for a file the parent should
     read itself (a problem to report, a race)."""
     from jobdeps.analyzer.fastpath import fast_facts
     from jobdeps.analyzer.sources import SourceText, decode_source
@@ -120,7 +120,7 @@ def parse_file(path: str, max_bytes: int) -> Any:
     if not isinstance(source, SourceText):
         return None
     facts = fast_facts(source.text)
-    return stat.st_size, stat.st_mtime_ns, content_key(data), encode_facts(facts)
+    return stat.st_size, stat_stamp(stat), content_key(data), encode_facts(facts)
 
 
 def _worker_main(tasks: Any, results: Any, claims: Any, max_bytes: int) -> None:
@@ -383,11 +383,11 @@ class ParsePool:
         row = self.done.pop(index, None)
         if row is None:
             return None
-        size, mtime_ns, key, blob = row
+        size, stamp, key, blob = row
         facts = decode_facts(blob)
         if facts is None:
             return None
-        return self.store(path, size, mtime_ns, key, facts, blob)
+        return self.store(path, size, stamp, key, facts, blob)
 
     def _help(self) -> bool:
         """Parse the newest announced file nobody has started; False when there is none."""

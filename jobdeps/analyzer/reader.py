@@ -4,7 +4,7 @@ This is the seam the speed work plugs into: the walk asks a :class:`FactsReader`
 for facts and never parses anything itself. Each file is read and parsed at
 most once per run, and across runs its facts come from the on-disk cache
 (:mod:`jobdeps.analyzer.factcache`) when its content has not changed. A warm hit
-neither reads nor hashes the file when its size and mtime match the cache, and
+neither reads nor hashes the file when its size and stamp (mtime, ctime) match the cache, and
 imports no parser at all; the decoded text is then read only if asked for.
 Cold files are parsed by :func:`jobdeps.analyzer.fastpath.fast_facts`, in a
 process pool (:mod:`jobdeps.analyzer.pool`) when :meth:`FactsReader.prefetch`
@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from jobdeps.analyzer.factcache import FactCache, content_key, default_cache_dir
+from jobdeps.analyzer.factcache import FactCache, content_key, default_cache_dir, stat_stamp
 from jobdeps.analyzer.facts import FileFacts
 from jobdeps.analyzer.notebook import NotebookCode, NotebookError, notebook_code
 from jobdeps.analyzer.sources import (
@@ -226,7 +226,7 @@ class FactsReader:
     def _stat_hit(self, path: Path, stat: os.stat_result) -> FileFacts | None:
         if self.cache is None:
             return None
-        key = self.cache.known_key(os.path.abspath(path), stat.st_size, stat.st_mtime_ns)
+        key = self.cache.known_key(os.path.abspath(path), stat.st_size, stat_stamp(stat))
         return self.cache.get(key) if key is not None else None
 
     def _read(self, path: Path) -> ReadResult:
@@ -265,7 +265,7 @@ class FactsReader:
         else:
             self.stats["content-hits"] += 1
         if self.cache is not None and stat is not None:
-            self.cache.remember(os.path.abspath(path), stat.st_size, stat.st_mtime_ns, key)
+            self.cache.remember(os.path.abspath(path), stat.st_size, stat_stamp(stat), key)
         return ReadResult(facts, None, source.text)
 
     def _read_notebook(self, path: Path) -> ReadResult:
@@ -285,11 +285,11 @@ class FactsReader:
         return ReadResult(facts, None, code.text, code)
 
     def _store_pooled(
-        self, path: Path, size: int, mtime_ns: int, key: bytes, facts: FileFacts, blob: bytes
+        self, path: Path, size: int, stamp: int, key: bytes, facts: FileFacts, blob: bytes
     ) -> ReadResult:
         """Called by the pool with a file it parsed: cache it, make its result."""
         self.stats["pooled"] += 1
         if self.cache is not None:
             self.cache.put_encoded(key, blob)
-            self.cache.remember(os.path.abspath(path), size, mtime_ns, key)
+            self.cache.remember(os.path.abspath(path), size, stamp, key)
         return ReadResult(facts, loader=_text_loader(path, self.max_bytes))

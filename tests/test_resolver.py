@@ -73,6 +73,32 @@ def test_find_in_dir_precedence_package_module_extension_namespace(tmp_path: Pat
     assert found["a"] is not None and found["a"].path == tmp_path / "a" / "__init__.py"
 
 
+def test_only_regular_files_are_modules(tmp_path: Path) -> None:
+    """As CPython's path finder: a dangling link, a folder named ``x.py`` or a FIFO is no
+    module (a FIFO once hung the read), and a folder named ``__init__.py`` makes a
+    namespace package."""
+    import os
+
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "gone.py")
+    (tmp_path / "dirpy.py").mkdir()
+    os.mkfifo(tmp_path / "fifo.py")
+    (tmp_path / "pkg" / "__init__.py").mkdir(parents=True)
+    (tmp_path / "pkg" / "mod.py").write_text("")
+    (tmp_path / "linked.py").symlink_to(tmp_path / "pkg" / "mod.py")
+    listing = DirListing()
+    kinds = {
+        name: getattr(find_in_dir(listing, tmp_path, name), "kind", None)
+        for name in ("dangling", "dirpy", "fifo", "pkg", "linked")
+    }
+    assert kinds == {
+        "dangling": None,
+        "dirpy": None,
+        "fifo": None,
+        "pkg": "namespace",
+        "linked": "module",
+    }
+
+
 def test_find_in_dir_needs_an_exact_extension_name(tmp_path: Path) -> None:
     make(tmp_path, "fastx.abi3.so", "fast.txt")
     suffixes = extension_suffixes("3.11")

@@ -99,6 +99,11 @@ class DirListing:
             self._isdir[path] = cached
         return cached
 
+    def is_file(self, path: Path) -> bool:
+        """A regular file (through symlinks), as the import system asks: a dangling
+        link, a folder named ``x.py`` or a FIFO is no module."""
+        return path.name in self.names(path.parent) and os.path.isfile(path)
+
 
 def extension_suffixes(version: str) -> tuple[str, ...]:
     """What the target's import system loads as an extension module, in its order
@@ -128,12 +133,12 @@ def _find_in_dir(
     names = listing.names(directory)
     candidate = directory / name
     has_dir = name in names and listing.is_dir(candidate)
-    if has_dir and "__init__.py" in listing.names(candidate):
+    if has_dir and listing.is_file(candidate / "__init__.py"):
         return LocalModule(name, candidate / "__init__.py", "package")
     for suffix in ext_suffixes:
-        if name + suffix in names:
+        if name + suffix in names and listing.is_file(directory / (name + suffix)):
             return LocalModule(name, directory / (name + suffix), "extension")
-    if f"{name}.py" in names:
+    if f"{name}.py" in names and listing.is_file(directory / f"{name}.py"):
         return LocalModule(name, directory / f"{name}.py", "module")
     if has_dir:
         return LocalModule(name, candidate, "namespace")

@@ -464,3 +464,27 @@ def test_suppress_import_error_is_optional() -> None:
         "from contextlib import suppress\nwith suppress(ImportError):\n    import uvloop\n"
     ).imports[-1]
     assert fact.optional
+
+
+def test_nesting_beyond_the_visitors_is_a_finding_not_a_crash(tmp_path) -> None:
+    """Valid Python nested deeper than libcst's visitors recurse once stopped the run
+    with "internal error: RecursionError"; a chain too long for CPython itself made
+    libcst's native parser overflow its stack and kill the process (SIGSEGV)."""
+    import subprocess
+    import sys
+
+    deep = "import sys\nsys.path.insert(0, " + "str(" * 150 + '"x"' + ")" * 150 + ")\n"
+    compile(deep, "deep.py", "exec")  # CPython takes it
+    (tmp_path / "deep.py").write_text(deep)
+    (tmp_path / "chain.py").write_text("x = " + "+".join(["1"] * 8000) + "\nimport json\n")
+    (tmp_path / "main.py").write_text("import deep\nimport chain\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "jobdeps", "analyze", "main.py", "--no-cache"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "deep.py:1: IMP011 error: cannot read deep.py: nested too deeply" in proc.stdout
+    assert "chain.py:1:1: IMP010 error: syntax error: Python cannot compile it" in proc.stdout

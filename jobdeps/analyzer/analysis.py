@@ -19,7 +19,7 @@ from jobdeps.analyzer import rules as _rules  # noqa: F401  (registers every rul
 from jobdeps.analyzer.conditions import evaluate_condition
 from jobdeps.analyzer.entries import EntrySpec
 from jobdeps.analyzer.environment import Environment
-from jobdeps.analyzer.facts import FileFacts, ImportFact, SysPathEdit
+from jobdeps.analyzer.facts import TOO_DEEP, FileFacts, ImportFact, SysPathEdit
 from jobdeps.analyzer.findings import Finding, Severity, finding, sort_findings
 from jobdeps.analyzer.namemap import distribution_for_import
 from jobdeps.analyzer.reader import FactsReader
@@ -293,7 +293,10 @@ class _Walker:
                 self.report("IMP015", f"the notebook installs packages itself: {args}", rel, line)
         if facts.syntax_error is not None:
             err = facts.syntax_error
-            self.report("IMP010", f"syntax error: {err.message}", rel, err.line, err.col + 1)
+            if err.message == TOO_DEEP:  # valid Python: not a syntax error, but unread
+                self.report("IMP011", f"cannot read {rel}: {TOO_DEEP}", rel, err.line)
+            else:
+                self.report("IMP010", f"syntax error: {err.message}", rel, err.line, err.col + 1)
             return None
         self._check_features(rel, facts)
         is_main = name == "__main__"

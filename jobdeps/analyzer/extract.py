@@ -9,12 +9,14 @@ the same facts (a test compares them on thousands of real files).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from jobdeps.analyzer.facts import (
+    TOO_DEEP,
     FileFacts,
     ImportFact,
     PathLiteral,
@@ -583,18 +585,42 @@ def _syntax_problem(text: str, exc: cst.ParserSyntaxError) -> SyntaxProblem:
     return SyntaxProblem(exc.raw_line, exc.raw_column, message)
 
 
+def _too_deep_for_python(text: str) -> bool:
+    """Does the interpreter itself give up on ``text`` (nesting beyond its stack)?
+
+    Such a file cannot be imported on the job's machine either, and libcst's native
+    parser, handed the same text, can overflow its own stack and kill the process.
+    """
+    try:
+        from _symtable import symtable
+    except ImportError:  # pragma: no cover - not CPython
+        return False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            symtable(text, "<jobdeps>", "exec")
+    except (RecursionError, MemoryError):
+        return True
+    except Exception:  # a syntax error: libcst reports it, in its own words
+        return False
+    return False
+
+
 def extract_facts(text: str) -> FileFacts:
     """Parse ``text`` (already decoded) and return its facts; a syntax error is a fact too."""
     suppressions = find_suppressions(text)
+    if _too_deep_for_python(text):
+        problem = "Python cannot compile it: nested too deeply (maximum recursion depth)"
+        return FileFacts(syntax_error=SyntaxProblem(1, 0, problem), suppressions=suppressions)
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         return FileFacts(syntax_error=_syntax_problem(text, exc), suppressions=suppressions)
     except RecursionError:
-        return FileFacts(
-            syntax_error=SyntaxProblem(1, 0, "too deeply nested to parse"),
-            suppressions=suppressions,
-        )
+        return FileFacts(syntax_error=SyntaxProblem(1, 0, TOO_DEEP), suppressions=suppressions)
     collector = _Collector()
-    MetadataWrapper(module, unsafe_skip_copy=True).visit(collector)
+    try:
+        MetadataWrapper(module, unsafe_skip_copy=True).visit(collector)
+    except RecursionError:  # valid Python, deeper than the visitor's recursion
+        return FileFacts(syntax_error=SyntaxProblem(1, 0, TOO_DEEP), suppressions=suppressions)
     return collector.facts(suppressions)

@@ -91,6 +91,11 @@ class SyntaxProblem:
     message: str
 
 
+#: The message of a :class:`SyntaxProblem` for valid Python nested deeper than the
+#: extractor can walk: reported as unreadable (IMP011), not as a syntax error.
+TOO_DEEP = "nested too deeply for jobdeps to analyse"
+
+
 @dataclass(frozen=True, slots=True)
 class SyntaxFeature:
     """Syntax that needs a minimum Python version (``except*``, PEP 695 ...)."""

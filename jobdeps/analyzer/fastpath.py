@@ -849,7 +849,12 @@ def fast_facts(text: str) -> FileFacts:
         )
     from jobdeps.analyzer.skeleton import collect_skeleton
 
-    facts = collect_skeleton("\n".join(planned.skeleton) + "\n", planned.line_map, planned.starts)
+    try:
+        facts = collect_skeleton(
+            "\n".join(planned.skeleton) + "\n", planned.line_map, planned.starts
+        )
+    except RecursionError:  # deeper than libcst's visitors go: the reference says so
+        facts = None
     if facts is None:  # libcst rejects what the interpreter accepted: let it say why
         from jobdeps.analyzer.extract import extract_facts
 

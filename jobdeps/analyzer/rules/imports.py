@@ -90,7 +90,8 @@ UNREADABLE_SOURCE = rule(
     "unreadable-source",
     "imports",
     Severity.ERROR,
-    "A reached file cannot be read: undecodable, too large, unreadable or a symlink loop.",
+    "A reached file cannot be read: undecodable, too large, unreadable, a symlink loop or "
+    "nested too deeply.",
     "Fix the file's encoding (PEP 263 cookie), break the link loop, or exclude the file.",
 )
 NEEDS_ROOT_ON_PATH = rule(

@@ -25,14 +25,50 @@ def test_cells_magics_and_pip_hints() -> None:
     )
     code = notebook_code(raw)
     facts = extract_facts(code.text)
-    assert [i.module for i in facts.imports] == ["yaml", "networkx"]
+    assert [i.module for i in facts.imports] == ["yaml", "json", "networkx"]
     assert code.pip_installs == ((1, "torch==2.1"),)
     lines = code.text.split("\n")
     assert lines[1] == "import yaml"
     assert code.cell_starts == (1, 5, 8)  # a trailing newline ends each cell
 
 
-@pytest.mark.parametrize("raw", ["{not json", "[]", json.dumps({"cells": 3})])
+def test_magics_that_run_python_give_their_statement() -> None:
+    """`%time import yaml` was blanked (the import lost) and `r = %timeit -o ...` was
+    left as it is (a false syntax error)."""
+    raw = _nb(
+        (
+            "code",
+            [
+                "%time import yaml\n",
+                "r = %timeit -o sum([1])\n",
+                "%timeit -n 10 -r 3 import csv\n",
+                "    %prun -s cumtime import networkx\n",
+                "%time\n",
+                "out = %sx ls\n",
+            ],
+        ),
+    )
+    code = notebook_code(raw)
+    assert code.text.split("\n")[:6] == [
+        "import yaml",
+        "",
+        "import csv",
+        "    import networkx",
+        "",
+        "",
+    ]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "{not json",
+        "[]",
+        json.dumps({"cells": 3}),
+        json.dumps({"cells": [{"cell_type": "code", "source": [1, 2]}]}),
+        '{"cells": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    ],
+)
 def test_not_a_notebook(raw: str) -> None:
     with pytest.raises(NotebookError):
         notebook_code(raw)

@@ -1,7 +1,9 @@
 """Jupyter notebooks as entry points: their code cells, in order, as one module.
 
-IPython syntax is not Python: magics (``%time``, ``%%bash`` cells) and shell
-escapes (``!ls``) are blanked out (line numbers are kept), and ``%pip install`` /
+IPython syntax is not Python: magics (``%matplotlib``, ``%%bash`` cells, ``x = %sx``)
+and shell escapes (``!ls``) are blanked out (line numbers are kept), the magics
+that run Python (``%time``, ``%timeit``, ``%prun`` and their cell forms) give
+their statement, and ``%pip install`` /
 ``!pip install`` lines are returned as hints, since they say what the notebook
 installs for itself.
 """
@@ -15,7 +17,13 @@ from dataclasses import dataclass
 _PIP_RE = re.compile(
     r"^\s*[!%]\s*(?:python\s+-m\s+)?(?:pip|uv\s+pip|conda)\s+install\s+(?P<args>.+)$"
 )
-_MAGIC_RE = re.compile(r"^\s*(?:[!%]|\w[\w.]*\s*=\s*!)")
+_MAGIC_RE = re.compile(r"^\s*(?:[!%]|\w[\w.]*\s*=\s*[!%])")
+#: Line magics that run the Python statement after their options (``%time import x``).
+_CODE_MAGIC_RE = re.compile(
+    r"^(?P<indent>[ \t]*)%(?P<magic>time|timeit|prun)(?:[ \t]+(?P<rest>.*))?$"
+)
+#: Their options that take a value (``%timeit -n 10 -r 3 stmt``).
+_VALUE_OPTIONS = {"time": "", "timeit": "nrp", "prun": "sTDl"}
 _RUN_RE = re.compile(r"^(?P<indent>\s*)%run\s+(?:-\w+\s+)*(?P<path>[\w./-]+\.py)\b")
 #: Cell magics whose body is Python that IPython runs (the rest are other languages).
 PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun", "debug")
@@ -32,11 +40,24 @@ class NotebookError(ValueError):
     pass
 
 
+def _magic_statement(match: re.Match[str]) -> str:
+    """``%timeit -n 3 import x`` -> ``import x``: the statement a code magic runs."""
+    words = (match.group("rest") or "").split(" ")
+    takes_value = _VALUE_OPTIONS[match.group("magic")]
+    i = 0
+    while i < len(words) and (words[i] == "" or words[i].startswith("-")):
+        flags = words[i][1:]
+        i += 2 if flags and flags[-1] in takes_value and len(flags) == 1 else 1
+    return match.group("indent") + " ".join(words[i:])
+
+
 def notebook_code(raw: str) -> NotebookCode:
     try:
         document = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise NotebookError(f"not a notebook: invalid JSON at line {exc.lineno}") from None
+    except RecursionError:
+        raise NotebookError("not a notebook: JSON nested too deeply") from None
     cells = document.get("cells") if isinstance(document, dict) else None
     if not isinstance(cells, list):
         raise NotebookError("not a notebook: no 'cells' list")
@@ -47,7 +68,12 @@ def notebook_code(raw: str) -> NotebookCode:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
-        text = "".join(source) if isinstance(source, list) else str(source)
+        if isinstance(source, list) and all(isinstance(part, str) for part in source):
+            text = "".join(source)
+        elif isinstance(source, str):
+            text = source
+        else:
+            raise NotebookError(f"not a notebook: code cell {len(starts) + 1} has no text source")
         cell_lines = text.split("\n")
         starts.append(len(lines) + 1)
         if cell_lines and cell_lines[0].lstrip().startswith("%%"):
@@ -65,6 +91,10 @@ def notebook_code(raw: str) -> NotebookCode:
             if run:
                 # `%run prep.py` runs the file as __main__: walk it like exec(open(...))
                 lines.append(f"{run.group('indent')}exec(open({run.group('path')!r}).read())")
+                continue
+            code = None if continued else _CODE_MAGIC_RE.match(line)
+            if code:  # `%time import x` runs `import x`
+                lines.append(_magic_statement(code))
                 continue
             if continued or _MAGIC_RE.match(line):
                 match = _PIP_RE.match(line)

@@ -331,3 +331,15 @@ def test_manual_mode_keeps_the_index_options_of_the_users_file(tmp_path: Path) -
         "--trusted-host pypi.example.org",
     ]
     assert any(line.startswith("PyYAML==") for line in lines)
+
+
+def test_a_dangling_module_link_is_reported_not_a_crash(tmp_path: Path) -> None:
+    """`import gone` of a dangling `gone.py` link: IMP011 from the walk; the bundle
+    once died with FileNotFoundError copying it."""
+    root = tmp_path / "job"
+    root.mkdir()
+    (root / "main.py").write_text('import gone\nif __name__ == "__main__":\n    pass\n')
+    (root / "gone.py").symlink_to(root / "nowhere.py")
+    result, _ = _bundle(root, ["main.py"])
+    assert result.plan.names == ["main.py"]
+    assert ("IMP011", "gone.py") in {(f.code, f.path) for f in result.findings}

@@ -74,9 +74,9 @@ def test_find_in_dir_precedence_package_module_extension_namespace(tmp_path: Pat
 
 
 def test_only_regular_files_are_modules(tmp_path: Path) -> None:
-    """As CPython's path finder: a dangling link, a folder named ``x.py`` or a FIFO is no
-    module (a FIFO once hung the read), and a folder named ``__init__.py`` makes a
-    namespace package."""
+    """As CPython's path finder: a folder named ``x.py`` or a FIFO is no module (a FIFO
+    once hung the read), and a folder named ``__init__.py`` makes a namespace package.
+    A link that leads nowhere stays a module, for the walk to report (IMP011)."""
     import os
 
     (tmp_path / "dangling.py").symlink_to(tmp_path / "gone.py")
@@ -91,7 +91,7 @@ def test_only_regular_files_are_modules(tmp_path: Path) -> None:
         for name in ("dangling", "dirpy", "fifo", "pkg", "linked")
     }
     assert kinds == {
-        "dangling": None,
+        "dangling": "module",
         "dirpy": None,
         "fifo": None,
         "pkg": "namespace",

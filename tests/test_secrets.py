@@ -182,3 +182,18 @@ def test_check_secrets_reports_each_secret_unless_allowed(tmp_path: Path) -> Non
     ]
     assert found[0].message == "refusing to ship .env: dotenv file"
     assert "--allow" in found[0].hint
+
+
+def test_a_link_to_a_secret_is_a_secret(tmp_path: Path) -> None:
+    """`conf/settings.cfg -> ../.env` once shipped the .env: only the link's name was read."""
+    (tmp_path / "conf").mkdir()
+    (tmp_path / ".aws").mkdir()
+    (tmp_path / ".env").write_text("API_KEY=x\n")
+    (tmp_path / ".aws" / "credentials").write_text("[default]\n")
+    (tmp_path / "conf" / "settings.cfg").symlink_to("../.env")
+    (tmp_path / "conf" / "aws.ini").symlink_to("../.aws/credentials")
+    (tmp_path / "conf" / "plain.cfg").write_text("lr = 1\n")
+    (tmp_path / "conf" / "alias.cfg").symlink_to("plain.cfg")
+    assert find_secret("conf/settings.cfg", tmp_path / "conf" / "settings.cfg") == "dotenv file"
+    assert find_secret("conf/aws.ini", tmp_path / "conf" / "aws.ini") is not None
+    assert find_secret("conf/alias.cfg", tmp_path / "conf" / "alias.cfg") is None

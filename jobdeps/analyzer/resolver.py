@@ -100,9 +100,12 @@ class DirListing:
         return cached
 
     def is_file(self, path: Path) -> bool:
-        """A regular file (through symlinks), as the import system asks: a dangling
-        link, a folder named ``x.py`` or a FIFO is no module."""
-        return path.name in self.names(path.parent) and os.path.isfile(path)
+        """A regular file (through symlinks), as the import system asks: a folder named
+        ``x.py`` or a FIFO is no module. A link that leads nowhere (dangling, or a
+        loop) counts, so that the walk reports it (IMP011) instead of "not found"."""
+        if path.name not in self.names(path.parent):
+            return False
+        return os.path.isfile(path) or (os.path.islink(path) and not os.path.exists(path))
 
 
 def extension_suffixes(version: str) -> tuple[str, ...]:

@@ -89,6 +89,8 @@ def plan_bundle(
                 finding("BND006", f"`{rel}` is a symlink to a file outside the project root", rel)
             )
             continue
+        if not os.path.isfile(info.path):
+            continue  # a link that leads nowhere: the walk reported it (IMP011)
         chosen[rel] = info.path
     if include:
         rules = IgnoreRules.for_root(root)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import fnmatch
 import itertools
 import json
+import os
 import re
 from collections.abc import Collection, Iterable
 from pathlib import Path, PurePosixPath
@@ -127,9 +128,16 @@ def find_secret(rel_posix: str, path: Path) -> str | None:
 
     ``rel_posix`` is the file's path relative to the project root (name rules);
     ``path`` is where to read it (content rules). An unreadable file is judged
-    by its name only.
+    by its name only. A symbolic link is judged by the name of what it points at
+    too: ``conf/settings.cfg -> ../.env`` ships the ``.env``.
     """
-    return _name_reason(rel_posix) or _content_reason(Path(path))
+    reason = _name_reason(rel_posix)
+    if reason is None and os.path.islink(path):
+        # its name and the two folders above it, as the name rules read folders too
+        # (``.aws/credentials``); not the whole absolute path of the target
+        target = PurePosixPath(Path(os.path.realpath(path)).as_posix())
+        reason = _name_reason("/".join(target.parts[-3:]))
+    return reason or _content_reason(Path(path))
 
 
 def is_allowed(rel_posix: str, allow: Collection[str]) -> bool:

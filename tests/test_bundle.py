@@ -343,3 +343,16 @@ def test_a_dangling_module_link_is_reported_not_a_crash(tmp_path: Path) -> None:
     result, _ = _bundle(root, ["main.py"])
     assert result.plan.names == ["main.py"]
     assert ("IMP011", "gone.py") in {(f.code, f.path) for f in result.findings}
+
+
+def test_exec_bit_is_the_owners_whoever_bundles(tmp_path: Path) -> None:
+    """A 0o654 file was archived 0o755 when root bundled it (os.access says yes to root
+    for any x bit), 0o644 for anyone else: the same input, two archives."""
+    root = _copy("flat", tmp_path)
+    (root / "main.py").chmod(0o654)
+    (root / "helpers.py").chmod(0o744)
+    _bundle(root, ["main.py"])
+    with zipfile.ZipFile(root / ".jobdeps" / "local.zip") as zf:
+        modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in zf.infolist()}
+    assert modes == {"helpers.py": 0o755, "main.py": 0o644}
+    assert (root / ".jobdeps" / "local" / "main.py").stat().st_mode & 0o111 == 0

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -162,7 +163,9 @@ def write_bundle(
             dest = local / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, dest)
-            if os.access(source, os.X_OK):
+            # the owner's x bit, as in the archive: os.access() says yes to root for
+            # any x bit, so the same input zipped differently for root (0o654 files)
+            if os.stat(source).st_mode & stat.S_IXUSR:
                 dest.chmod(0o755)
         archive_sha = write_zip(tmp / "local.zip", [(rel, local / rel) for rel, _ in plan.files])
         (tmp / "requirements.txt").write_text(requirements_text, encoding="utf-8", newline="\n")

@@ -378,3 +378,52 @@ def test_spawned_workers_never_import_the_callers_main(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["6", "True"]
     assert marker.read_text() == "x"  # the driver ran once, in its own process only
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_workers_end_when_the_parent_is_killed(tmp_path: Path, method: str) -> None:
+    """A forked worker held the write end of its own task pipe: after `kill -9` of
+    jobdeps it never saw the pipe end and waited in recv() forever, an orphan."""
+    import signal
+
+    if method == "fork" and not pool.can_fork():
+        pytest.skip("no fork here")
+    if method == "spawn" and not pool.can_spawn():
+        pytest.skip("no spawned workers here")
+    script = (
+        "import sys, time\n"
+        "from jobdeps.analyzer import pool\n"
+        f"pool.can_fork = (lambda: True) if {method == 'fork'!r} else (lambda: False)\n"
+        "p = pool.ParsePool(1 << 20, 3, lambda *a: None)\n"
+        "print(' '.join(str(w.process.pid) for w in p.workers), flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=tmp_path
+    )
+    assert parent.stdout is not None
+    pids = [int(p) for p in parent.stdout.readline().split()]
+    assert len(pids) == 2
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [pid for pid in pids if _running(pid)]
+    for pid in alive:
+        os.kill(pid, signal.SIGKILL)
+    assert alive == []
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie is reaped by init, soon or not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return False
+        return True

@@ -123,9 +123,20 @@ def parse_file(path: str, max_bytes: int) -> Any:
     return stat.st_size, stat_stamp(stat), content_key(data), encode_facts(facts)
 
 
-def _worker_main(tasks: Any, results: Any, claims: Any, max_bytes: int) -> None:
-    """A worker: parse announced files oldest first, skipping those taken already."""
+def _worker_main(
+    tasks: Any, results: Any, claims: Any, max_bytes: int, inherited: tuple[Any, ...] = ()
+) -> None:
+    """A worker: parse announced files oldest first, skipping those taken already.
+
+    ``inherited`` are the parent's ends of the pipes, which a forked worker holds
+    too: closed first, or the worker would keep its own task pipe open for writing
+    and never see it end when the parent is killed (an orphan, forever in recv).
+    """
     from collections import deque
+
+    for connection in inherited:
+        with contextlib.suppress(OSError):
+            connection.close()
 
     todo: deque[tuple[int, str]] = deque()
     tasks_ready = _Ready(tasks)
@@ -189,6 +200,10 @@ class _Spawned:
 
     def __init__(self, popen: Any) -> None:
         self.popen = popen
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
 
     def join(self, timeout: float | None = None) -> None:
         import subprocess
@@ -272,12 +287,14 @@ class ParsePool:
 
             context = multiprocessing.get_context("fork")
             self.claims = context.RawArray("b", MAX_TASKS)
+            parent_ends: tuple[Any, ...] = ()
             for _ in range(count):
                 tasks_out, tasks_in = context.Pipe(duplex=False)
                 results_out, results_in = context.Pipe(duplex=False)
+                parent_ends += (tasks_in, results_out)
                 process = context.Process(
                     target=_worker_main,
-                    args=(tasks_out, results_in, self.claims, max_bytes),
+                    args=(tasks_out, results_in, self.claims, max_bytes, parent_ends),
                     daemon=True,
                 )
                 process.start()

@@ -356,3 +356,38 @@ def test_exec_bit_is_the_owners_whoever_bundles(tmp_path: Path) -> None:
         modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in zf.infolist()}
     assert modes == {"helpers.py": 0o755, "main.py": 0o644}
     assert (root / ".jobdeps" / "local" / "main.py").stat().st_mode & 0o111 == 0
+
+
+def test_sigterm_mid_bundle_leaves_no_half_built_folder(tmp_path: Path) -> None:
+    """A CI timeout's SIGTERM left `.jobdeps.tmp-XXXX` (hundreds of MB) beside the
+    bundle: only Ctrl-C ran the clean-up."""
+    import signal
+
+    root = _copy("flat", tmp_path)
+    script = (
+        "import sys, time\n"
+        "from jobdeps.bundler import bundle\n"
+        "def slow(dest, files):\n"
+        "    open(dest, 'wb').write(b'partial')\n"
+        "    print('zipping', flush=True)\n"
+        "    time.sleep(60)\n"
+        "bundle.write_zip = slow\n"
+        "sys.argv = ['jobdeps', 'bundle', 'main.py']\n"
+        "from jobdeps.cli.app import main\n"
+        "main()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "zipping\n"
+    assert [p.name for p in root.iterdir() if p.name.startswith(".jobdeps.tmp-")] != []
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert err.strip() == "jobdeps: terminated"
+    assert [p.name for p in root.iterdir() if p.name.startswith(".jobdeps")] == []

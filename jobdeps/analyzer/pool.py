@@ -132,8 +132,10 @@ def _worker_main(
     too: closed first, or the worker would keep its own task pipe open for writing
     and never see it end when the parent is killed (an orphan, forever in recv).
     """
+    import signal
     from collections import deque
 
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker keeps the CLI's handler
     for connection in inherited:
         with contextlib.suppress(OSError):
             connection.close()

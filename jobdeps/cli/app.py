@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from typing import Annotated
 
@@ -46,13 +47,26 @@ def _register_commands() -> None:
 _register_commands()
 
 
+class _Terminated(BaseException):
+    """SIGTERM (a CI timeout, ``kill``), raised like Ctrl-C so that every ``finally``
+    runs: a half-built bundle folder is removed, not left beside the old one."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main() -> None:
     """Console entry point: usage errors exit 2 with one line, never a traceback."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         app()
     except KeyboardInterrupt:
         typer.echo("jobdeps: interrupted", err=True)
         sys.exit(130)
+    except _Terminated:
+        typer.echo("jobdeps: terminated", err=True)
+        sys.exit(128 + signal.SIGTERM)
     except Exception as exc:
         if os.environ.get("JOBDEPS_DEBUG"):
             raise

@@ -391,3 +391,22 @@ def test_sigterm_mid_bundle_leaves_no_half_built_folder(tmp_path: Path) -> None:
     assert proc.returncode == 128 + signal.SIGTERM
     assert err.strip() == "jobdeps: terminated"
     assert [p.name for p in root.iterdir() if p.name.startswith(".jobdeps")] == []
+
+
+def test_includes_skip_the_output_folder_and_link_loops(tmp_path: Path) -> None:
+    """`-o out --include '*'` shipped the previous bundle inside the next (2, 7, 12
+    entries...); `data/up -> ..` made `**` ship one file 42 times."""
+    root = _copy("flat", tmp_path)
+    (root / "data").mkdir()
+    (root / "data" / "a.csv").write_text("1\n")
+    (root / "data" / "up").symlink_to("..")
+    job = load_job(["main.py"], root=root, cwd=root)
+    shas = []
+    for _ in range(3):
+        result, _ = bundle_job(job, AnalysisOptions(), root / "out", include=["*", "**/*.csv"])
+        shas.append(result.archive_sha256)
+        assert result.plan.names == ["data/a.csv", "helpers.py", "main.py", "unused.py"]
+    assert len(set(shas)) == 1
+    result, _ = bundle_job(job, AnalysisOptions(), root / "out", include=["data/**"])
+    assert result.plan.names == ["data/a.csv", "helpers.py", "main.py"]
+    assert [f.code for f in result.plan.findings] == []

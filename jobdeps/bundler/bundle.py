@@ -145,7 +145,11 @@ def write_bundle(
     :class:`UnsafeOutdir` when ``outdir`` holds anything but an earlier bundle."""
     outdir = Path(os.path.abspath(outdir))
     check_outdir(outdir, analysis.root)
-    plan = plan_bundle(analysis, include=include, allow=allow)
+    try:  # an earlier bundle inside the project never ships in the next one
+        skip = [Path(os.path.realpath(outdir)).relative_to(analysis.root.resolve()).as_posix()]
+    except ValueError:
+        skip = []
+    plan = plan_bundle(analysis, include=include, allow=allow, skip=skip)
     findings = sort_findings(plan.findings + requirements.findings)
     errors = [f for f in plan.findings if f.severity.value == "error"]
     if errors and not force:

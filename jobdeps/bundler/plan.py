@@ -36,19 +36,42 @@ class BundlePlan:
         return self.sizes.total if self.sizes else 0
 
 
-def _expand_include(root: Path, pattern: str, rules: IgnoreRules) -> list[str] | None:
-    """Files matched by one include glob (posix, relative to root); None when it escapes."""
+def _through_loop(root: Path, rel: str) -> bool:
+    """Does ``rel`` pass through a symlinked folder that points back at one of its own
+    ancestors (``data/up -> ..``)? ``**`` follows such a link round and round."""
+    parts = Path(rel).parts
+    for depth in range(1, len(parts) + 1):
+        folder = root.joinpath(*parts[:depth])
+        if folder.is_symlink():
+            target = os.path.realpath(folder)
+            parent = os.path.realpath(folder.parent)
+            if parent == target or parent.startswith(target.rstrip(os.sep) + os.sep):
+                return True
+    return False
+
+
+def _expand_include(
+    root: Path, pattern: str, rules: IgnoreRules, skip: Sequence[str] = ()
+) -> list[str] | None:
+    """Files matched by one include glob (posix, relative to root); None when it escapes.
+
+    Folders in ``skip`` (the bundle's own output folder) are never matched."""
     if os.path.isabs(pattern) or ".." in Path(pattern).parts:
         return None
     literal = not glob.has_magic(pattern)
     matches: list[str] = []
     for hit in sorted(glob.glob(pattern, root_dir=root, recursive=True)):
+        if _skipped(Path(hit).as_posix(), skip) or _through_loop(root, hit):
+            continue
         path = root / hit
         if path.is_dir():
             for dirpath, dirnames, filenames in os.walk(path):
                 rel_dir = Path(dirpath).relative_to(root).as_posix()
                 dirnames[:] = sorted(
-                    d for d in dirnames if not rules.is_ignored(f"{rel_dir}/{d}", is_dir=True)
+                    d
+                    for d in dirnames
+                    if not rules.is_ignored(f"{rel_dir}/{d}", is_dir=True)
+                    and not _skipped(f"{rel_dir}/{d}", skip)
                 )
                 for name in sorted(filenames):
                     rel = f"{rel_dir}/{name}"
@@ -62,13 +85,19 @@ def _expand_include(root: Path, pattern: str, rules: IgnoreRules) -> list[str] |
     return matches
 
 
+def _skipped(rel: str, skip: Sequence[str]) -> bool:
+    return any(rel == folder or rel.startswith(folder + "/") for folder in skip)
+
+
 def plan_bundle(
     analysis: Analysis,
     include: Sequence[str] = (),
     allow: Sequence[str] = (),
     inputs_bytes: int = 0,
+    skip: Sequence[str] = (),
 ) -> BundlePlan:
-    """The files to ship for ``analysis`` and what is wrong with them."""
+    """The files to ship for ``analysis`` and what is wrong with them; ``skip`` holds
+    folders (posix, relative to the root) that includes never match: the output."""
     root = analysis.root
     plan = BundlePlan(root)
     chosen: dict[str, Path] = {}
@@ -95,7 +124,7 @@ def plan_bundle(
     if include:
         rules = IgnoreRules.for_root(root)
         for pattern in include:
-            matches = _expand_include(root, pattern, rules)
+            matches = _expand_include(root, pattern, rules, skip)
             if matches is None:
                 plan.findings.append(
                     finding("BND005", f"include `{pattern}` points outside the project root", None)

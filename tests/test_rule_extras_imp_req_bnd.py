@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from jobdeps.analyzer.analysis import AnalysisOptions
 from jobdeps.api import analyze_job, bundle_job, load_job
-from jobdeps.bundler.bundle import verify_bundle
+from jobdeps.bundler.bundle import BundleRefused, verify_bundle
 from jobdeps.cli.app import app
 
 MIB = 1024**2
@@ -104,4 +104,27 @@ def test_bnd007_import_missing_from_the_unpacked_bundle(tmp_path) -> None:
     assert sorted((f.code, f.path or "", f.line or 0) for f in found) == [
         ("BND007", "helper.py", 0),  # the module is no longer shipped
         ("BND007", "main.py", 1),  # and the import of it resolves nowhere
+    ]
+
+
+def test_bnd009_name_a_zip_cannot_carry(tmp_path, monkeypatch) -> None:
+    """A Latin-1 name or a backslash in a name: `check` passed, `bundle` died with
+    "internal error: UnicodeEncodeError" or "ValueError ... backslash"."""
+    import os
+
+    _job(tmp_path)
+    (tmp_path / "data").mkdir()
+    with open(os.path.join(os.fsencode(tmp_path), b"data", b"\xe9t\xe9.csv"), "w") as fh:
+        fh.write("1\n")
+    (tmp_path / "data" / "a\\b.csv").write_text("1\n")
+    (tmp_path / "data" / "ok.csv").write_text("1\n")
+    found = _bnd(_check(tmp_path, monkeypatch, "--include", "data/*"))
+    assert found == [("BND009", None, None), ("BND009", None, None)]
+    job = load_job(["main.py"], root=tmp_path, cwd=tmp_path)
+    with pytest.raises(BundleRefused) as refused:
+        bundle_job(job, AnalysisOptions(), tmp_path / ".jobdeps", include=["data/*"])
+    messages = sorted(f.message for f in refused.value.findings)
+    assert messages == [
+        "`data/\\xe9t\\xe9.csv` cannot be a zip entry: its name is not valid UTF-8",
+        "`data/a\\b.csv` cannot be a zip entry: its name holds a backslash",
     ]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from jobdeps.analyzer.findings import Finding, finding
 from jobdeps.analyzer.results import Analysis
+from jobdeps.bundler.archive import validate_entry_name
 from jobdeps.bundler.ignore import IgnoreRules
 from jobdeps.bundler.paths import Placement, placement
 from jobdeps.bundler.secrets import find_secret, is_allowed
@@ -85,6 +86,21 @@ def _expand_include(
     return matches
 
 
+def _name_problem(rel: str) -> str | None:
+    """Why ``rel`` cannot name an entry of ``local.zip``, or None."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return "its name is not valid UTF-8"
+    if "\\" in rel:
+        return "its name holds a backslash"
+    try:
+        validate_entry_name(rel)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def _skipped(rel: str, skip: Sequence[str]) -> bool:
     return any(rel == folder or rel.startswith(folder + "/") for folder in skip)
 
@@ -148,6 +164,13 @@ def plan_bundle(
                     continue
                 chosen.setdefault(rel, path)
     for rel in sorted(chosen):
+        problem = _name_problem(rel)
+        if problem is not None:
+            shown = os.fsencode(rel).decode("utf-8", "backslashreplace")  # the bytes
+            plan.findings.append(
+                finding("BND009", f"`{shown}` cannot be a zip entry: {problem}", None)
+            )
+            continue
         reason = find_secret(rel, chosen[rel])
         if reason is not None and not is_allowed(rel, allow):
             plan.findings.append(

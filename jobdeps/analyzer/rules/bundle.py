@@ -68,6 +68,14 @@ INCLUDE_MATCHED_NOTHING = rule(
     "An --include pattern (or [tool.jobdeps] include entry) matched no file.",
     "Check the pattern: it is a glob relative to the project root, like 'configs/*.yaml'.",
 )
+UNSHIPPABLE_NAME = rule(
+    "BND009",
+    "unshippable-name",
+    "bundle",
+    Severity.ERROR,
+    "A file to ship has a name a zip archive cannot carry: not UTF-8, or with a backslash.",
+    "Rename the file (UTF-8, and `/` only between folders), or leave it out of the includes.",
+)
 DATA_FILE_NOT_SHIPPED = rule(
     "BND100",
     "data-file-not-shipped",

@@ -268,7 +268,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
     }
 
 
-@pytest.mark.parametrize("outdir", [".", "app", "notes", "main.py", ".."])
+@pytest.mark.parametrize("outdir", [".", "app", "notes", "main.py", "..", "main.py/sub/x"])
 def test_bundle_never_replaces_what_is_not_a_bundle(tmp_path: Path, outdir: str) -> None:
     """`-o .` once swapped the whole project out for the bundle; `-o pkg` wiped a package."""
     root = _copy("relpkg", tmp_path)
@@ -410,3 +410,26 @@ def test_includes_skip_the_output_folder_and_link_loops(tmp_path: Path) -> None:
     result, _ = bundle_job(job, AnalysisOptions(), root / "out", include=["data/**"])
     assert result.plan.names == ["data/a.csv", "helpers.py", "main.py"]
     assert [f.code for f in result.plan.findings] == []
+
+
+def test_unwritable_output_is_a_one_line_error(tmp_path: Path, monkeypatch) -> None:
+    """A read-only disk gave "internal error: OSError ... .jobdeps.tmp-xxxx"."""
+    import errno
+
+    from typer.testing import CliRunner
+
+    from jobdeps.bundler import atomic
+    from jobdeps.cli.app import app
+
+    root = _copy("flat", tmp_path)
+
+    def read_only(*args, dir=None, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(dir))
+
+    monkeypatch.setattr(atomic.tempfile, "mkdtemp", read_only)
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(app, ["bundle", "main.py"])
+    assert result.exit_code == 2
+    assert (
+        result.stderr == f"jobdeps: error: {root}: cannot write the bundle: Read-only file system\n"
+    )

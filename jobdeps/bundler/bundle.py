@@ -65,6 +65,11 @@ def check_outdir(outdir: Path, root: Path) -> None:
     if target == project or target in project.parents:
         raise UnsafeOutdir(f"{outdir}: the output folder holds the project; choose another one")
     if not os.path.lexists(target):
+        parent = target.parent
+        while not os.path.lexists(parent) and parent != parent.parent:
+            parent = parent.parent
+        if not parent.is_dir():
+            raise UnsafeOutdir(f"{outdir}: {parent} is a file, not a folder")
         return
     if not target.is_dir():
         raise UnsafeOutdir(f"{outdir}: exists and is not a folder")

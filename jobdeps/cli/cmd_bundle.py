@@ -60,6 +60,9 @@ def bundle(
         )
     except (UsageError, UnsafeOutdir) as exc:
         raise fail(str(exc)) from None
+    except OSError as exc:  # a read-only disk, a file where a folder should be...
+        where = exc.filename if exc.filename is not None else (outdir or ".jobdeps")
+        raise fail(f"{where}: cannot write the bundle: {exc.strerror or exc}") from None
     except BundleRefused as exc:
         for f in exc.findings:
             typer.echo(f"{f.location()}: {f.code} {f.severity.value}: {f.message}", err=True)

@@ -84,6 +84,7 @@ def test_bundle_rule_catalog() -> None:
         "BND006": ("symlink-escape", Severity.ERROR),
         "BND007": ("unresolved-in-bundle", Severity.ERROR),
         "BND008": ("include-matched-nothing", Severity.WARNING),
+        "BND009": ("unshippable-name", Severity.ERROR),
     }
     for r in mine:
         assert r.summary and r.hint and "\n" not in r.summary

@@ -290,3 +290,21 @@ def test_windows_line_ends_give_the_reference_facts() -> None:
             taken += 1
             assert scanned == reference, path
     assert taken > 20
+
+
+def test_slash_mark_is_linear_on_comment_banners() -> None:
+    """`/` at the end of a comment, then a banner of '#': the slash mark's regex split the
+    banner in 2**n ways (40 '#' never finished); a file with a sys.path edit hung."""
+    import subprocess
+    import sys
+
+    text = "p = base /  # data in s3://bucket/\n" + "#" * 60 + "\nimport json\n"
+    script = (
+        "import sys\n"
+        "from jobdeps.analyzer.marks import KEYWORD_RE\n"
+        "print(len(list(KEYWORD_RE.finditer(sys.stdin.read()))))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], input=text, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr

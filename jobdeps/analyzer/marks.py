@@ -28,8 +28,10 @@ OTHER_MARKS = (
     "addsitedir",
     r"(?P<syspath>sys(?:\s|\\\n)*\.(?:\s|\\\n)*path)",
     # '/' then a string, maybe across brackets, continuations and comments: Path / "x"
-    # (after a name, ')' or ']', checked in Python: what can end a path expression)
-    r"""(?P<slash>/(?:[ \t\f\n(]|\\\n|#[^\n]*)*[rRuUbBfF]{0,2}["'])""",
+    # (after a name, ')' or ']', checked in Python: what can end a path expression).
+    # A comment runs to the end of its line (the lookahead): a banner of '#'s could
+    # otherwise be split in 2**n ways, and a failed match tried every one of them.
+    r"""(?P<slash>/(?:[ \t\f\n(]|\\\n|#[^\n]*(?![^\n]))*[rRuUbBfF]{0,2}["'])""",
 )
 KEYWORD_RE = re.compile("|".join((PLAIN_MARKS, *OTHER_MARKS)))
 # Inside an f-string's replacement fields, what the collector may read there: not

@@ -521,6 +521,16 @@ def test_from_python_uses_the_interpreter_sys_path() -> None:
     assert dist is not None and dist.canonical == "networkx"
 
 
+def test_from_python_with_a_relative_path(tmp_path: Path, monkeypatch) -> None:
+    """`--python venv/bin/python` failed: the query ran from `/`, the path relative."""
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "python").symlink_to(sys.executable)
+    monkeypatch.chdir(tmp_path)
+    env = Environment.from_python(Path("bin/python"))
+    assert env.python_version == ".".join(str(n) for n in sys.version_info[:3])
+    assert env.owner("networkx") is not None
+
+
 def test_from_python_bad_interpreter(tmp_path: Path) -> None:
     with pytest.raises(InterpreterError):
         Environment.from_python(tmp_path / "no-python")

@@ -211,9 +211,15 @@ def query_interpreter(python: Path, timeout: float = 30.0) -> InterpreterPaths:
     not used because user site dirs and ``.pth`` files are part of the
     environment being described. Only the stdlib modules json/sys/sysconfig run.
     """
+    program = str(python)
+    if os.sep in program or (os.altsep and os.altsep in program):
+        # relative to where jobdeps runs, not to the folder it is run from (``/``); a
+        # bare ``python3`` is looked up on PATH. abspath, not resolve: a venv's python
+        # is a symlink whose own path says which environment it is.
+        program = os.path.abspath(program)
     try:
         proc = subprocess.run(
-            [str(python), "-E", "-c", _QUERY],
+            [program, "-E", "-c", _QUERY],
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -33,8 +33,8 @@ def test_cells_magics_and_pip_hints() -> None:
 
 
 def test_magics_that_run_python_give_their_statement() -> None:
-    """`%time import yaml` was blanked (the import lost) and `r = %timeit -o ...` was
-    left as it is (a false syntax error)."""
+    """`%time import yaml` was blanked (the import lost); `r = %timeit -o ...` and help
+    (`np.mean?`) were left as they are: a syntax error that lost every import."""
     raw = _nb(
         (
             "code",
@@ -45,15 +45,21 @@ def test_magics_that_run_python_give_their_statement() -> None:
                 "    %prun -s cumtime import networkx\n",
                 "%time\n",
                 "out = %sx ls\n",
+                "np.mean?\n",
+                "??np\n",
+                "np.*load*??\n",
             ],
         ),
     )
     code = notebook_code(raw)
-    assert code.text.split("\n")[:6] == [
+    assert code.text.split("\n")[:9] == [
         "import yaml",
         "",
         "import csv",
         "    import networkx",
+        "",
+        "",
+        "",
         "",
         "",
     ]

@@ -1,7 +1,7 @@
 """Jupyter notebooks as entry points: their code cells, in order, as one module.
 
-IPython syntax is not Python: magics (``%matplotlib``, ``%%bash`` cells, ``x = %sx``)
-and shell escapes (``!ls``) are blanked out (line numbers are kept), the magics
+IPython syntax is not Python: magics (``%matplotlib``, ``%%bash`` cells, ``x = %sx``),
+help (``np.mean?``) and shell escapes (``!ls``) are blanked out (line numbers are kept), the magics
 that run Python (``%time``, ``%timeit``, ``%prun`` and their cell forms) give
 their statement, and ``%pip install`` /
 ``!pip install`` lines are returned as hints, since they say what the notebook
@@ -17,7 +17,11 @@ from dataclasses import dataclass
 _PIP_RE = re.compile(
     r"^\s*[!%]\s*(?:python\s+-m\s+)?(?:pip|uv\s+pip|conda)\s+install\s+(?P<args>.+)$"
 )
-_MAGIC_RE = re.compile(r"^\s*(?:[!%]|\w[\w.]*\s*=\s*[!%])")
+_MAGIC_RE = re.compile(
+    r"^\s*(?:[!%]|\w[\w.]*\s*=\s*[!%])"
+    # IPython's help: `np.mean?`, `obj??`, `?obj`, `np.*load*?`
+    r"|^\s*(?:\?{1,2}[\w.*]+|[\w.*]+\?{1,2})\s*$"
+)
 #: Line magics that run the Python statement after their options (``%time import x``).
 _CODE_MAGIC_RE = re.compile(
     r"^(?P<indent>[ \t]*)%(?P<magic>time|timeit|prun)(?:[ \t]+(?P<rest>.*))?$"

@@ -72,9 +72,12 @@ def install_findings(
         out.append(
             finding(
                 "ENV005",
-                f"{dist.name} is an editable install of {direct.url}: treated as local code",
+                f"{dist.name} is an editable install of {direct.url}, found only through "
+                "site-packages: the requirements leave it out and the bundle does not ship "
+                "it, so the import fails on the job's machine",
                 path,
                 line,
+                severity=Severity.ERROR if dialect == "platform" else Severity.WARNING,
             )
         )
     elif direct is not None:

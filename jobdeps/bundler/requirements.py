@@ -16,7 +16,7 @@ Which distributions go in:
 - with ``transitive`` (and always when the config says ``no-deps: true``), the
   whole ``Requires-Dist`` closure, with markers evaluated for the target.
 
-Left out: editable installs (local code: ``ENV005``), and distributions whose
+Left out: editable installs (no index serves them: ``ENV005`` says so), and distributions whose
 name is only *guessed* from the import name (``REQ006``, an error). A guessed
 name is as likely wrong as right (``import cv2`` is not ``cv2`` on PyPI), and a
 wrong line fails the job's installation or, worse, installs an unrelated

@@ -46,11 +46,11 @@ EDITABLE_INSTALL = rule(
     "ENV005",
     "editable-install",
     "environment",
-    Severity.INFO,
-    "An imported distribution is an editable install of a local project: its files "
-    "are local code and go into the bundle, not into requirements.",
-    "Nothing to do if the project folder is part of the job; otherwise build and "
-    "install it as a wheel.",
+    Severity.ERROR,
+    "An imported distribution is an editable install found only through site-packages: "
+    "neither the requirements nor the bundle carry it.",
+    "Install it as a wheel (pinned like any other), or put its source folder on the "
+    "job's path (`PYTHONPATH=libs/x/src` in `cmd`) so that it ships as local code.",
 )
 VCS_INSTALL = rule(
     "ENV006",

@@ -324,3 +324,20 @@ def test_a_local_lib_package_shadows_nothing(tmp_path: Path, version: str) -> No
     )
     assert [f.code for f in result.findings] == []
     assert "lib/__init__.py" in result.local_files
+
+
+def test_cpython_test_package_is_stdlib_not_pytabix(tmp_path: Path) -> None:
+    """`from test.support import os_helper` was pinned as `pytabix` (pipreqs' mapping);
+    a project's own `test/` still comes first and shadows nothing."""
+    from jobdeps.analyzer.analysis import AnalysisOptions, analyze
+    from jobdeps.analyzer.entries import EntrySpec
+
+    (tmp_path / "main.py").write_text("from test.support import os_helper\n")
+    result = analyze([EntrySpec("script", "main.py")], AnalysisOptions(root=tmp_path))
+    assert "test" in result.stdlib
+    assert not result.requirements and result.findings == []
+    (tmp_path / "test").mkdir()
+    (tmp_path / "test" / "__init__.py").write_text("")
+    (tmp_path / "test" / "support.py").write_text("os_helper = None\n")
+    result = analyze([EntrySpec("script", "main.py")], AnalysisOptions(root=tmp_path))
+    assert "test/support.py" in result.local_files and result.findings == []

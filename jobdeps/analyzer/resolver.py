@@ -73,6 +73,12 @@ class Resolution:
         return self.name.split(".")[0]
 
 
+#: Stdlib packages stdlib-list leaves out: CPython's own test suite (``test.support``).
+#: Never a PyPI name (pipreqs maps ``test`` to pytabix), and, being found only after
+#: every local folder, never something a local ``test/`` "shadows".
+_UNLISTED_STDLIB = frozenset({"test"})
+
+
 class DirListing:
     """``os.listdir`` with a cache: resolution asks the same folders again and again."""
 
@@ -246,6 +252,8 @@ class Resolver:
                 if local is not None:
                     local.root_fallback = True
                     return local
+        if top in _UNLISTED_STDLIB:
+            return Resolution("stdlib", name)
         if top in all_stdlib_top_level():
             return Resolution("missing-stdlib", name)
         return Resolution("unresolved", name)

@@ -341,3 +341,20 @@ def test_cpython_test_package_is_stdlib_not_pytabix(tmp_path: Path) -> None:
     (tmp_path / "test" / "support.py").write_text("os_helper = None\n")
     result = analyze([EntrySpec("script", "main.py")], AnalysisOptions(root=tmp_path))
     assert "test/support.py" in result.local_files and result.findings == []
+
+
+def test_windows_only_stdlib_is_missing_on_the_jobs_linux(tmp_path: Path) -> None:
+    """`import msvcrt` passed `check`; CPython on Linux raises ModuleNotFoundError."""
+    from jobdeps.analyzer.analysis import AnalysisOptions, analyze
+    from jobdeps.analyzer.entries import EntrySpec
+
+    (tmp_path / "main.py").write_text(
+        "import sys\nimport msvcrt\nif sys.platform == 'win32':\n    import winreg\n"
+        "try:\n    import winsound\nexcept ImportError:\n    winsound = None\n"
+    )
+    result = analyze([EntrySpec("script", "main.py")], AnalysisOptions(root=tmp_path))
+    assert [(f.code, f.line, f.severity.value) for f in result.findings] == [
+        ("IMP002", 2, "error"),
+        ("IMP002", 6, "warning"),
+    ]
+    assert "Windows only" in result.findings[0].message

@@ -41,7 +41,7 @@ from jobdeps.analyzer.results import (
     relpath,
 )
 from jobdeps.analyzer.sources import DEFAULT_MAX_BYTES
-from jobdeps.analyzer.stdlib import BACKPORTS, normalise_version, running_version
+from jobdeps.analyzer.stdlib import BACKPORTS, WINDOWS_ONLY, normalise_version, running_version
 
 
 class EntryError(ValueError):
@@ -518,9 +518,12 @@ class _Walker:
         if resolution.kind == "missing-stdlib":
             backport = BACKPORTS.get(top)
             advice = f"; use `{backport}`" if backport else ""
+            where = f"of Python {self.version}"
+            if top in WINDOWS_ONLY:
+                where, advice = "on Linux, where jobs run (Windows only)", ""
             self.report(
                 "IMP002",
-                f"`{name}` is not in the standard library of Python {self.version}{advice}",
+                f"`{name}` is not in the standard library {where}{advice}",
                 frame.rel,
                 fact.line,
                 fact.col + 1,

@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from jobdeps.analyzer.stdlib import all_stdlib_top_level, preloaded_modules, stdlib_top_level
+from jobdeps.analyzer.stdlib import (
+    WINDOWS_ONLY,
+    all_stdlib_top_level,
+    preloaded_modules,
+    stdlib_top_level,
+)
 
 if TYPE_CHECKING:
     from jobdeps.analyzer.environment import Distribution, ModuleHit
@@ -213,6 +218,8 @@ class Resolver:
         site_namespace = False
         for index, entry in enumerate(search):
             if entry == STDLIB:
+                if top in WINDOWS_ONLY:  # jobs run on Linux
+                    return Resolution("missing-stdlib", name)
                 if top in self._stdlib:
                     return Resolution("stdlib", name)
                 continue

@@ -41,6 +41,12 @@ BACKPORTS = {
 }
 
 
+#: Stdlib modules that exist only on Windows: a job's Linux machine has none of them.
+WINDOWS_ONLY = frozenset(
+    {"msvcrt", "winreg", "winsound", "nt", "msilib", "_msi", "_winapi", "_overlapped", "_wmi"}
+)
+
+
 def running_version() -> str:
     return f"{sys.version_info[0]}.{sys.version_info[1]}"
 

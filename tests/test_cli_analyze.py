@@ -131,6 +131,14 @@ def test_why_prints_the_chain_to_a_distribution(run) -> None:
     assert proc.stdout.splitlines() == ["pyyaml (dist)", "main.py:4  imports yaml"]
 
 
+def test_why_finds_an_import_that_resolves_nowhere(run) -> None:
+    """An optional `ujson` (not installed) is listed by `analyze`; `why ujson` once said
+    "not imported by the job"."""
+    proc = run("optional_import", "why", "ujson", "main.py")
+    assert proc.returncode == EXIT_OK, proc.stderr
+    assert proc.stdout.splitlines() == ["ujson (unresolved)", "main.py:2  imports ujson"]
+
+
 def test_why_prints_a_chain_through_local_files(run) -> None:
     proc = run("relative_imports", "why", "pkg/sibling.py", "main.py")
     assert proc.returncode == EXIT_OK, proc.stderr

@@ -47,6 +47,25 @@ def find_targets(analysis: Analysis, name: str) -> list[str]:
     return sorted(wanted)
 
 
+def unresolved_chains(analysis: Analysis, name: str) -> list[tuple[str, list[Step]]]:
+    """Chains to the imports of ``name`` that resolve nowhere (an optional ``ujson``,
+    a ``TYPE_CHECKING``-only ``pandas``): no graph node is made for those, but the
+    job does import them. Each target is ``unresolved:NAME``, reached from the first
+    file that imports it."""
+    found = []
+    for item in sorted(analysis.unresolved, key=lambda u: u.name):
+        if item.name != name and not item.name.startswith(name + "."):
+            continue
+        chains = []
+        for use in item.uses:
+            chain = shortest_chain(analysis, f"file:{use.rel}")
+            if chain or use.rel in analysis.entry_files:
+                chains.append([*chain, Step(use.rel, use.line, use.module, item.name)])
+        if chains:
+            found.append((f"unresolved:{item.name}", min(chains, key=len)))
+    return found
+
+
 def shortest_chain(analysis: Analysis, target: str) -> list[Step]:
     """The shortest chain of imports from any entry file to ``target`` (empty if none)."""
     import networkx as nx

@@ -63,16 +63,19 @@ def why(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Show the shortest import chain from an entry point to NAME."""
-    from jobdeps.analyzer.why import find_targets, shortest_chain
+    from jobdeps.analyzer.why import find_targets, shortest_chain, unresolved_chains
     from jobdeps.cli.render import render_chain
 
     options = analysis_options(python_version, site_packages, None, path, no_cache)
     _job, analysis = run_analysis(entries, module, config, root, options)
     targets = find_targets(analysis, name)
-    if not targets:
+    chains = [(target, shortest_chain(analysis, target)) for target in targets]
+    if not chains:  # imported, but resolving nowhere (optional, TYPE_CHECKING...)?
+        chains = unresolved_chains(analysis, name)
+    if not chains:
         raise fail(f"{name}: not imported by the job")
-    for target in targets:
-        sys.stdout.write(render_chain(target, shortest_chain(analysis, target)))
+    for target, chain in chains:
+        sys.stdout.write(render_chain(target, chain))
 
 
 def register(app: typer.Typer) -> None:

@@ -358,3 +358,30 @@ def test_windows_only_stdlib_is_missing_on_the_jobs_linux(tmp_path: Path) -> Non
         ("IMP002", 6, "warning"),
     ]
     assert "Windows only" in result.findings[0].message
+
+
+def test_distutils_on_312_comes_from_the_setuptools_shim(tmp_path: Path) -> None:
+    """setuptools' distutils-precedence.pth makes `import distutils` load
+    setuptools._distutils on 3.12+: it was a false IMP002 error, setuptools unlisted."""
+    site = tmp_path / "site-packages"
+    files = [
+        "setuptools/__init__.py",
+        "setuptools/_distutils/__init__.py",
+        "_distutils_hack/__init__.py",
+        "distutils-precedence.pth",
+    ]
+    make(site, *files)
+    info = site / "setuptools-70.0.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: setuptools\nVersion: 70.0.0\n")
+    record = [*files, "setuptools-70.0.0.dist-info/METADATA", "setuptools-70.0.0.dist-info/RECORD"]
+    (info / "RECORD").write_text("".join(f"{f},,\n" for f in record))
+    with_shim = Environment.from_site_dirs([site])
+    search = [tmp_path, STDLIB, SITE]
+    res = resolver(with_shim, tmp_path, "3.12").resolve("distutils.util", search)
+    assert res.kind == "dist" and res.dist is not None and res.dist.name == "setuptools"
+    assert resolver(with_shim, tmp_path, "3.11").resolve("distutils", search).kind == "stdlib"
+    (site / "_distutils_hack" / "__init__.py").unlink()
+    (site / "_distutils_hack").rmdir()
+    without = Environment.from_site_dirs([site])
+    assert resolver(without, tmp_path, "3.12").resolve("distutils", search).kind == "missing-stdlib"

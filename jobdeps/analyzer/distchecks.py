@@ -85,7 +85,9 @@ def install_findings(
         out.append(
             finding(
                 "ENV006",
-                f"{dist.name} {dist.version} was installed from a {how} ({direct.pip_url()})",
+                f"{dist.name} {dist.version} was installed from "
+                f"{'an' if how[:1] in ('a', 'e', 'i', 'o', 'u') else 'a'} {how} "
+                f"({direct.pip_url()})",
                 path,
                 line,
                 severity=Severity.ERROR if dialect == "platform" else Severity.INFO,

@@ -261,6 +261,14 @@ class Resolver:
                     return local
         if top in _UNLISTED_STDLIB:
             return Resolution("stdlib", name)
+        if top == "distutils":
+            # Gone from the stdlib in 3.12, but setuptools' distutils-precedence.pth
+            # installs a finder (``_distutils_hack``) that loads setuptools._distutils.
+            shim = self.site_hit("_distutils_hack")
+            setuptools = self.site_hit("setuptools")
+            if shim is not None and setuptools is not None:
+                owner = self.env.owner("setuptools")
+                return Resolution("dist", name, dist=owner, hit=setuptools)
         if top in all_stdlib_top_level():
             return Resolution("missing-stdlib", name)
         return Resolution("unresolved", name)

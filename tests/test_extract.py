@@ -488,3 +488,34 @@ def test_nesting_beyond_the_visitors_is_a_finding_not_a_crash(tmp_path) -> None:
     assert proc.returncode == 1, proc.stderr
     assert "deep.py:1: IMP011 error: cannot read deep.py: nested too deeply" in proc.stdout
     assert "chain.py:1:1: IMP010 error: syntax error: Python cannot compile it" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("code", "names"),
+    [
+        ('__import__("pkg", fromlist=["sub", "other"])\n', ("sub", "other")),
+        ('m = __import__("pkg", globals(), locals(), ("sub",), 0)\n', ("sub",)),
+        ('__import__("pkg", fromlist=[name])\n', ()),
+        ('__import__("pkg")\n', ()),
+    ],
+)
+def test_dunder_import_fromlist(code: str, names: tuple[str, ...]) -> None:
+    """`__import__("pkg", fromlist=["sub"])` imports pkg.sub: the names were dropped."""
+    from jobdeps.analyzer.fastpath import fast_facts
+
+    (fact,) = extract_facts(code).imports
+    assert (fact.kind, fact.module, fact.names) == ("dynamic", "pkg", names)
+    assert fast_facts(code) == extract_facts(code)
+
+
+def test_dunder_import_fromlist_reaches_the_submodule(tmp_path) -> None:
+    from jobdeps.analyzer.analysis import AnalysisOptions, analyze
+    from jobdeps.analyzer.entries import EntrySpec
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "sub.py").write_text("import yaml\n")
+    (tmp_path / "main.py").write_text('mod = __import__("pkg", fromlist=["sub"])\n')
+    result = analyze([EntrySpec("script", "main.py")], AnalysisOptions(root=tmp_path))
+    assert "pkg/sub.py" in result.local_files
+    assert [r.name for r in result.requirements] == ["PyYAML"]

@@ -442,7 +442,8 @@ class _Walker:
         name = self._absolute(frame, fact)
         if name is None:
             return []
-        names = tuple(n for n in fact.names if n != "*") if fact.kind == "from" else ()
+        # `from a import b` and `__import__("a", fromlist=["b"])` import submodule a.b
+        names = tuple(n for n in fact.names if n != "*") if fact.kind != "import" else ()
         resolution = self.resolver.resolve(name, search, names)
         if self._namespace_dist(fact, resolution, names):
             # `from google.cloud import storage`: the distribution is the submodule's
@@ -453,7 +454,7 @@ class _Walker:
                     self._record(frame, fact, item.name, item)
                 return []
         executed = self._record(frame, fact, name, resolution)
-        if fact.kind == "from" and resolution.kind == "local" and resolution.modules:
+        if names and resolution.kind == "local" and resolution.modules:
             parent = resolution.modules[-1]
             for imported in fact.names:
                 if imported == "*":

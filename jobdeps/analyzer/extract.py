@@ -392,7 +392,17 @@ class _Collector(cst.CSTVisitor):
             elif pkg_arg is not None:
                 package = string_value(pkg_arg)
         level = len(text) - len(text.lstrip("."))
-        self.add_import(node, "dynamic", text[level:], level=level, package=package)
+        names: tuple[str, ...] = ()
+        if qn == "__import__":  # __import__(name, globals, locals, fromlist, level)
+            fromlist = next(
+                (a.value for a in node.args if a.keyword and a.keyword.value == "fromlist"), None
+            )
+            if fromlist is None and len(args) > 3:
+                fromlist = args[3].value
+            names = _fromlist_names(fromlist)
+        self.add_import(
+            node, "dynamic", text[level:], level=level, package=package, names=names
+        )
 
     def _syspath_value(self, node: cst.CSTNode, op: str, expr: cst.BaseExpression) -> None:
         value = self.evaluate(expr)
@@ -447,6 +457,20 @@ class _AliasExpander(cst.CSTTransformer):
 def _code(node: cst.CSTNode, limit: int = 120) -> str:
     text = " ".join(cst.Module(body=[]).code_for_node(node).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _fromlist_names(expr: cst.BaseExpression | None) -> tuple[str, ...]:
+    """``__import__``'s ``fromlist`` when it is a literal list or tuple of strings
+    (each a submodule the call imports, like ``from pkg import sub``), else ()."""
+    if not isinstance(expr, (cst.List, cst.Tuple)):
+        return ()
+    names = []
+    for element in expr.elements:
+        value = None if isinstance(element, cst.StarredElement) else string_value(element.value)
+        if value is None:
+            return ()
+        names.append(value)
+    return tuple(names)
 
 
 def _list_elements(expr: cst.BaseExpression) -> list[cst.BaseExpression] | None:

@@ -491,8 +491,29 @@ def _dynamic_fact(call: ast.Call, line: int, col: int) -> ImportFact:
             package = pkg_arg.id
         elif pkg_arg is not None:
             package = _string_value(pkg_arg)
+    names: tuple[str, ...] = ()
+    if isinstance(call.func, ast.Name) and call.func.id == "__import__":
+        fromlist = next((kw.value for kw in call.keywords if kw.arg == "fromlist"), None)
+        if fromlist is None and len(args) > 3:
+            fromlist = args[3]
+        names = _fromlist_names(fromlist)
     level = len(text) - len(text.lstrip("."))
-    return ImportFact("dynamic", text[level:], line, col, level=level, package=package)
+    return ImportFact(
+        "dynamic", text[level:], line, col, level=level, names=names, package=package
+    )
+
+
+def _fromlist_names(node: ast.expr | None) -> tuple[str, ...]:
+    """``extract._fromlist_names``: a literal list or tuple of strings, else ()."""
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return ()
+    names = []
+    for element in node.elts:
+        value = None if isinstance(element, ast.Starred) else _string_value(element)
+        if value is None:
+            return ()
+        names.append(value)
+    return tuple(names)
 
 
 def _parse_one(source: str) -> ast.Module:

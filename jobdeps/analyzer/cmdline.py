@@ -110,7 +110,9 @@ class _Ctx:
         """``cd [DIR]``: where later relative paths start from."""
         args = [a for a in args if a not in ("-L", "-P", "-e", "--")]
         target = expand(args[0], self.shell_variables()) if args else None
-        if not args or args[0] in ("~", "-") or args[0].startswith("~/"):
+        if args and args[0] == "-":
+            self.cwd, self.lost = None, "the previous folder (`cd -`)"
+        elif not args or args[0] == "~" or args[0].startswith("~/"):
             self.cwd, self.lost = None, "the home folder"
         elif target is None:
             self.cwd, self.lost = None, f"`{args[0]}`, which jobdeps cannot resolve"

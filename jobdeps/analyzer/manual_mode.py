@@ -83,6 +83,20 @@ def unpacked_layout(base: Path, local_paths: list[str]) -> set[str]:
     return {str(PurePosixPath(f)) for f in files}
 
 
+def _import_paths(rel: str, names: set[str]) -> list[str]:
+    """Where a file imported as each of ``names`` must be, relative to a folder on the
+    path: ``pkg.x`` -> ``pkg/x.py``, the package ``pkg`` -> ``pkg/__init__.py``."""
+    file_name = PurePosixPath(rel).name
+    paths = []
+    for name in sorted(names):
+        parts = name.split(".")
+        if file_name == "__init__.py":
+            paths.append("/".join([*parts, file_name]))
+        else:
+            paths.append("/".join([*parts[:-1], file_name]))
+    return paths
+
+
 def check_manual_mode(cfg: JobConfig, analysis: Analysis) -> list[Finding]:
     python = cfg.env.python
     if python is None or python.type != "manual" or python.local_paths is None:
@@ -97,6 +111,8 @@ def check_manual_mode(cfg: JobConfig, analysis: Analysis) -> list[Finding]:
     for rel, info in analysis.local_files.items():
         if rel in entries or info.kind == "extension" or rel in unpacked:
             continue
+        if any(prefix + path in unpacked for path in _import_paths(rel, info.names)):
+            continue  # src layout: `lib/src/pkg` ships as `pkg/`, where `import pkg` looks
         sender = next((p for p in python.local_paths if covers(prefix + p, rel)), None)
         if sender is not None:
             parent = PurePosixPath(prefix + sender.strip("/")).parent.as_posix()

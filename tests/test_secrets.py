@@ -197,3 +197,10 @@ def test_a_link_to_a_secret_is_a_secret(tmp_path: Path) -> None:
     assert find_secret("conf/settings.cfg", tmp_path / "conf" / "settings.cfg") == "dotenv file"
     assert find_secret("conf/aws.ini", tmp_path / "conf" / "aws.ini") is not None
     assert find_secret("conf/alias.cfg", tmp_path / "conf" / "alias.cfg") is None
+
+
+def test_a_file_in_a_linked_folder_is_judged_by_where_it_is(tmp_path: Path) -> None:
+    (tmp_path / ".aws").mkdir()
+    (tmp_path / ".aws" / "credentials").write_text("[default]\n")
+    (tmp_path / "conf").symlink_to(".aws")
+    assert find_secret("conf/credentials", tmp_path / "conf" / "credentials") is not None

@@ -1,9 +1,9 @@
 """Jupyter notebooks as entry points: their code cells, in order, as one module.
 
-IPython syntax is not Python: magics (``%matplotlib``, ``%%bash`` cells, ``x = %sx``),
-help (``np.mean?``) and shell escapes (``!ls``) are blanked out (line numbers are kept), the magics
-that run Python (``%time``, ``%timeit``, ``%prun`` and their cell forms) give
-their statement, and ``%pip install`` /
+IPython syntax is not Python: magics (``%matplotlib``, ``%%bash`` cells,
+``x = %sx``), help (``np.mean?``) and shell escapes (``!ls``) are blanked out
+(line numbers are kept); the magics that run Python (``%time``, ``%timeit``,
+``%prun`` and their cell forms) give their statement; and ``%pip install`` /
 ``!pip install`` lines are returned as hints, since they say what the notebook
 installs for itself.
 """

@@ -128,14 +128,16 @@ def find_secret(rel_posix: str, path: Path) -> str | None:
 
     ``rel_posix`` is the file's path relative to the project root (name rules);
     ``path`` is where to read it (content rules). An unreadable file is judged
-    by its name only. A symbolic link is judged by the name of what it points at
-    too: ``conf/settings.cfg -> ../.env`` ships the ``.env``.
+    by its name only. A symbolic link (or a file in a linked folder) is judged by
+    the name of what it points at too: ``conf/settings.cfg -> ../.env`` ships the
+    ``.env``.
     """
     reason = _name_reason(rel_posix)
-    if reason is None and os.path.islink(path):
+    real = os.path.realpath(path)
+    if reason is None and real != os.path.abspath(path):  # a link, or in a linked folder
         # its name and the two folders above it, as the name rules read folders too
         # (``.aws/credentials``); not the whole absolute path of the target
-        target = PurePosixPath(Path(os.path.realpath(path)).as_posix())
+        target = PurePosixPath(Path(real).as_posix())
         reason = _name_reason("/".join(target.parts[-3:]))
     return reason or _content_reason(Path(path))
 

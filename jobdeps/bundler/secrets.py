@@ -133,12 +133,14 @@ def find_secret(rel_posix: str, path: Path) -> str | None:
     ``.env``.
     """
     reason = _name_reason(rel_posix)
-    real = os.path.realpath(path)
-    if reason is None and real != os.path.abspath(path):  # a link, or in a linked folder
-        # its name and the two folders above it, as the name rules read folders too
-        # (``.aws/credentials``); not the whole absolute path of the target
-        target = PurePosixPath(Path(real).as_posix())
-        reason = _name_reason("/".join(target.parts[-3:]))
+    if reason is None:
+        # where it really is: its name and the two folders above it, as the name rules
+        # read folders too (``.aws/credentials``); not the target's whole path, and only
+        # when a link changes them (a project under a linked /tmp changes nothing here)
+        real = PurePosixPath(Path(os.path.realpath(path)).as_posix()).parts[-3:]
+        seen = PurePosixPath(Path(os.path.abspath(path)).as_posix()).parts[-3:]
+        if real != seen:
+            reason = _name_reason("/".join(real))
     return reason or _content_reason(Path(path))
 
 

@@ -527,10 +527,10 @@ def test_from_python_uses_the_interpreter_sys_path() -> None:
 
 def test_from_python_with_a_relative_path(tmp_path: Path, monkeypatch) -> None:
     """`--python venv/bin/python` failed: the query ran from `/`, the path relative."""
-    (tmp_path / "bin").mkdir()
-    (tmp_path / "bin" / "python").symlink_to(sys.executable)
+    (tmp_path / "venv").symlink_to(sys.prefix, target_is_directory=True)  # this venv
     monkeypatch.chdir(tmp_path)
-    env = Environment.from_python(Path("bin/python"))
+    name = Path(sys.executable).name
+    env = Environment.from_python(Path("venv") / Path(sys.executable).parent.name / name)
     assert env.python_version == ".".join(str(n) for n in sys.version_info[:3])
     assert env.owner("networkx") is not None
 

@@ -476,7 +476,13 @@ def test_nesting_beyond_the_visitors_is_a_finding_not_a_crash(tmp_path) -> None:
     deep = "import sys\nsys.path.insert(0, " + "str(" * 150 + '"x"' + ")" * 150 + ")\n"
     compile(deep, "deep.py", "exec")  # CPython takes it
     (tmp_path / "deep.py").write_text(deep)
-    (tmp_path / "chain.py").write_text("x = " + "+".join(["1"] * 8000) + "\nimport json\n")
+    chain = "x = " + "+".join(["1"] * 8000) + "\nimport json\n"
+    (tmp_path / "chain.py").write_text(chain)
+    try:
+        compile(chain, "chain.py", "exec")
+        compiles = True  # 3.10's compiler takes it
+    except RecursionError:
+        compiles = False
     (tmp_path / "main.py").write_text("import deep\nimport chain\n")
     proc = subprocess.run(
         [sys.executable, "-m", "jobdeps", "analyze", "main.py", "--no-cache"],
@@ -487,7 +493,10 @@ def test_nesting_beyond_the_visitors_is_a_finding_not_a_crash(tmp_path) -> None:
     )
     assert proc.returncode == 1, proc.stderr
     assert "deep.py:1: IMP011 error: cannot read deep.py: nested too deeply" in proc.stdout
-    assert "chain.py:1:1: IMP010 error: syntax error: Python cannot compile it" in proc.stdout
+    if compiles:
+        assert "chain.py:" not in proc.stdout.split("Findings")[1]
+    else:
+        assert "chain.py:1:1: IMP010 error: syntax error: Python cannot compile it" in proc.stdout
 
 
 @pytest.mark.parametrize(

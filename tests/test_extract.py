@@ -476,13 +476,7 @@ def test_nesting_beyond_the_visitors_is_a_finding_not_a_crash(tmp_path) -> None:
     deep = "import sys\nsys.path.insert(0, " + "str(" * 150 + '"x"' + ")" * 150 + ")\n"
     compile(deep, "deep.py", "exec")  # CPython takes it
     (tmp_path / "deep.py").write_text(deep)
-    chain = "x = " + "+".join(["1"] * 8000) + "\nimport json\n"
-    (tmp_path / "chain.py").write_text(chain)
-    try:
-        compile(chain, "chain.py", "exec")
-        compiles = True  # 3.10's compiler takes it
-    except RecursionError:
-        compiles = False
+    (tmp_path / "chain.py").write_text("x = " + "+".join(["1"] * 8000) + "\nimport json\n")
     (tmp_path / "main.py").write_text("import deep\nimport chain\n")
     proc = subprocess.run(
         [sys.executable, "-m", "jobdeps", "analyze", "main.py", "--no-cache"],
@@ -493,10 +487,11 @@ def test_nesting_beyond_the_visitors_is_a_finding_not_a_crash(tmp_path) -> None:
     )
     assert proc.returncode == 1, proc.stderr
     assert "deep.py:1: IMP011 error: cannot read deep.py: nested too deeply" in proc.stdout
-    if compiles:
-        assert "chain.py:" not in proc.stdout.split("Findings")[1]
-    else:
-        assert "chain.py:1:1: IMP010 error: syntax error: Python cannot compile it" in proc.stdout
+    # Whether the interpreter's compiler takes the chain depends on the version (3.10
+    # does) and on how deep its stack already is: either way, a finding or the facts.
+    cannot = "chain.py:1:1: IMP010 error: syntax error: Python cannot compile it"
+    read = "chain.py:" not in proc.stdout.split("Findings")[1] and "json" in proc.stdout
+    assert cannot in proc.stdout or read, proc.stdout
 
 
 @pytest.mark.parametrize(

@@ -435,14 +435,8 @@ def _python_module(name_word: str, args: list[str], ctx: _Ctx) -> None:
     if ctx.cwd is None:
         ctx.unparsed(f"`-m {name}` runs in {ctx.lost}")
         return
-    first = (ctx.cwd,) if ctx.cwd else ()
-    for folder in (*first, *ctx.pythonpath()):
-        if _local_module(name, ctx.base_dir / folder):
-            ctx.add_entry("module", name, first)
-            break
-    else:
-        if _local_module(name, ctx.base_dir):
-            ctx.add_entry("module", name)
+    if any(_local_module(name, ctx.base_dir / f) for f in (ctx.cwd, *ctx.pythonpath())):
+        ctx.add_entry("module", name, (ctx.cwd,) if ctx.cwd else ())
     _program_arguments(args, ctx)
 
 

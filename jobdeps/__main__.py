@@ -12,7 +12,7 @@ import sys
 if sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
 
-from jobdeps.cli.app import main
+from jobdeps.cli.launch import main
 
 if __name__ == "__main__":
     main()

@@ -22,17 +22,23 @@ def test_prune_removes_only_old_files_of_ours(tmp_path: Path) -> None:
     old_db = _aged(tmp_path / "facts-0.0.9-f1-abc-py311.sqlite")
     old_wal = _aged(tmp_path / "facts-0.0.9-f1-abc-py311.sqlite-wal")
     old_tops = _aged(tmp_path / "tops-0123.json")
+    old_run = _aged(tmp_path / "run-0123.bin")
     orphan_shm = _aged(tmp_path / "facts-gone-py311.sqlite-shm")
     fresh_tops = tmp_path / "tops-4567.json"
     fresh_tops.write_text("{}")
+    fresh_run = tmp_path / "run-4567.bin"
+    fresh_run.write_text("")
     fresh_db = tmp_path / "facts-0.1.0-f1-def-py311.sqlite"
     fresh_db.write_text("")
     old_wal_of_fresh_db = _aged(tmp_path / "facts-0.1.0-f1-def-py311.sqlite-wal")
     not_ours = _aged(tmp_path / "notes.txt")
     removed = cachegc.prune(tmp_path)
-    assert sorted(removed) == sorted([old_db.name, old_wal.name, old_tops.name, orphan_shm.name])
+    assert sorted(removed) == sorted(
+        [old_db.name, old_wal.name, old_tops.name, old_run.name, orphan_shm.name]
+    )
     # a database in use keeps its write-ahead log, however old; other files stay
     assert fresh_tops.exists() and fresh_db.exists() and old_wal_of_fresh_db.exists()
+    assert fresh_run.exists()
     assert not_ours.exists()
     # once a day at most
     _aged(tmp_path / "tops-89ab.json")

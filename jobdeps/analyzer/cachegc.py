@@ -1,12 +1,14 @@
 """Old cache files: removed once a day, after a month unused.
 
-Each jobdeps or extractor version writes a facts database of its own, and each
-install or upgrade in a site dir makes a new environment-index key, so the cache
-folder only grows. Files in use keep a fresh mtime: a warm run touches what it
-reads (at most once a day per file, so a warm run costs one ``stat`` more), and
-once a day the first run to open the folder removes jobdeps' files that nobody
-touched for :data:`UNUSED_SECONDS`. Anything else in the folder is left alone;
-every error is ignored (the cache only saves time).
+Each jobdeps or extractor version writes a facts database of its own, each
+install or upgrade in a site dir makes a new environment-index key, and each
+command line and environment records a run of its own (``jobdeps.cli.replay``,
+which keeps only the last few), so the cache folder only grows. Files in use
+keep a fresh mtime: a warm run touches what it reads (at most once a day per
+file, so a warm run costs one ``stat`` more), and once a day the first run to
+open the folder removes jobdeps' files that nobody touched for
+:data:`UNUSED_SECONDS`. Anything else in the folder is left alone; every error is
+ignored (the cache only saves time).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ STAMP = ".pruned"
 _DATABASE = ("facts-", ".sqlite")
 # removed on their own when old; a database's "-wal" and "-shm" go with it (or alone
 # when it is gone: never from under a database in use)
-_FILES = (("tops-", ".json"), (".tops-", ".tmp"))
+_FILES = (("tops-", ".json"), (".tops-", ".tmp"), ("run-", ".bin"), (".run-", ".tmp"))
 _COMPANIONS = ("-wal", "-shm")
 
 

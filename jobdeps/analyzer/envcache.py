@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from jobdeps.analyzer import cachegc
+from jobdeps.analyzer.cachedir import cache_folder
 
 FORMAT = 2
 
@@ -43,14 +44,8 @@ class Entry:
 
 def cache_dir() -> Path | None:
     """The cache folder, or ``None`` when caching is disabled."""
-    if os.environ.get("JOBDEPS_NO_CACHE", "").strip() not in ("", "0"):
-        return None
-    explicit = os.environ.get("JOBDEPS_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "jobdeps"
+    folder = cache_folder()
+    return Path(folder) if folder is not None else None
 
 
 def cache_key(site_dir: Path, folders: Mapping[str, int]) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 from typing import Annotated
 
 import typer
@@ -52,6 +51,11 @@ class _Terminated(BaseException):
     runs: a half-built bundle folder is removed, not left beside the old one."""
 
 
+class AbnormalExit(SystemExit):
+    """An exit that says the command did not finish its work (interrupted, or an
+    internal error): such a run is never recorded for a replay."""
+
+
 def _on_sigterm(signum: int, frame: object) -> None:
     raise _Terminated
 
@@ -63,10 +67,10 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         typer.echo("jobdeps: interrupted", err=True)
-        sys.exit(130)
+        raise AbnormalExit(130) from None
     except _Terminated:
         typer.echo("jobdeps: terminated", err=True)
-        sys.exit(128 + signal.SIGTERM)
+        raise AbnormalExit(128 + signal.SIGTERM) from None
     except Exception as exc:
         if os.environ.get("JOBDEPS_DEBUG"):
             raise
@@ -75,4 +79,4 @@ def main() -> None:
             "(set JOBDEPS_DEBUG=1 for details)",
             err=True,
         )
-        sys.exit(EXIT_USAGE)
+        raise AbnormalExit(EXIT_USAGE) from None

@@ -30,6 +30,7 @@ from jobdeps.analyzer.resolver import (
     PathEntry,
     Resolution,
     Resolver,
+    identity,
 )
 from jobdeps.analyzer.results import (
     Analysis,
@@ -148,12 +149,14 @@ class _Walker:
     def rel(self, path: Path) -> str:
         """``relpath(path, root)``, memoised by the path object: the walk names the same
         resolved modules at every import of them, and hashing a Path is slow (Python-level
-        before 3.12). The memo holds the path, so its id is not reused during the walk."""
-        hit = self._rels.get(id(path))
+        before 3.12). The memo holds the path, so its identity is not reused during the
+        walk (see ``resolver.identity``)."""
+        key = identity(path)
+        hit = self._rels.get(key)
         if hit is not None and hit[0] is path:
             return hit[1]
         rel = relpath(path, self.root)
-        self._rels[id(path)] = (path, rel)
+        self._rels[key] = (path, rel)
         return rel
 
     # -- findings ------------------------------------------------------------------

@@ -43,7 +43,7 @@ def analyze(
     options = analysis_options(python_version, site_packages, python, path, no_cache)
     _job, analysis = run_analysis(entries, module, config, root, options)
     if fmt == "json":
-        sys.stdout.write(json.dumps(analysis.to_json(), indent=2, sort_keys=False) + "\n")
+        sys.stdout.write(json.dumps(analysis.to_json(), indent=2, check_circular=False) + "\n")
     else:
         from jobdeps.cli.render import render_analysis
 

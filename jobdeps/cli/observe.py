@@ -241,13 +241,16 @@ class Recorder:
         finally:
             self._busy = False
 
-    def stat(self, path: Any, follow: bool) -> None:
+    def stat(self, path: Any, follow: bool, stamp: Stamp) -> None:
+        """``os.stat``/``os.lstat`` of ``path`` gave ``stamp`` (a stat or an errno)."""
         if get_ident() != self.thread:
             self.taint = "another thread ran"
         elif not self._busy:
             self._busy = True
             try:
-                self._note("stats" if follow else "lstats", path)
+                if not follow and len(stamp) > 1 and stat.S_ISDIR(stamp[0]):
+                    stamp = stamp[:3]  # as LOOKS["lstats"] has it
+                self._note("stats" if follow else "lstats", path, stamp)
             finally:
                 self._busy = False
 
@@ -264,16 +267,19 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
 
 def _stat(path: Any, *, dir_fd: int | None = None, follow_symlinks: bool = True) -> Any:
     recorder = _active
-    if recorder is not None and dir_fd is None and not isinstance(path, int):
-        recorder.stat(path, follow_symlinks)
-    return _real_stat(path, dir_fd=dir_fd, follow_symlinks=follow_symlinks)
+    if recorder is None or dir_fd is not None or isinstance(path, int):
+        return _real_stat(path, dir_fd=dir_fd, follow_symlinks=follow_symlinks)
+    try:
+        result = _real_stat(path, follow_symlinks=follow_symlinks)
+    except OSError as exc:
+        recorder.stat(path, follow_symlinks, (exc.errno or 0,))
+        raise
+    recorder.stat(path, follow_symlinks, stamp_of(result))
+    return result
 
 
 def _lstat(path: Any, *, dir_fd: int | None = None) -> Any:
-    recorder = _active
-    if recorder is not None and dir_fd is None and not isinstance(path, int):
-        recorder.stat(path, False)
-    return _real_lstat(path, dir_fd=dir_fd)
+    return _stat(path, dir_fd=dir_fd, follow_symlinks=False)
 
 
 def _stop_in_child() -> None:

@@ -21,7 +21,8 @@ class JsonReporter:
     format = "json"
 
     def render(self, report: CheckReport) -> str:
-        return json.dumps(build_document(report), sort_keys=True, indent=2) + "\n"
+        document = build_document(report)
+        return json.dumps(document, sort_keys=True, indent=2, check_circular=False) + "\n"
 
 
 def build_document(report: CheckReport) -> dict:

@@ -45,7 +45,7 @@ class SarifReporter:
 
     def render(self, report: CheckReport) -> str:
         rules = self._rules if self._rules is not None else {r.code: r for r in all_rules()}
-        return json.dumps(build_log(report, rules), indent=2) + "\n"
+        return json.dumps(build_log(report, rules), indent=2, check_circular=False) + "\n"
 
 
 def build_log(report: CheckReport, rules: Mapping[str, Rule]) -> dict:

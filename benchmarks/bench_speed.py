@@ -178,14 +178,35 @@ def copy_tree(package: Path, folder: Path) -> Path:
     return folder / "main.py"
 
 
+#: GNU time, when installed: see ``timed``
+GNU_TIME = "/usr/bin/time"
+_RSS_MARK = "JOBDEPS-BENCH-MAXRSS"
+
+
 def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS (KiB, largest process of the tree) and stdout."""
+    """Wall seconds, peak RSS (KiB, largest process of the tree) and stdout.
+
+    A child's ``ru_maxrss`` starts at its parent's peak: the kernel records the
+    address space it had before ``exec`` (this script's, tens of MiB once it has read
+    sympy's report). So where GNU time is installed it starts each command from its
+    own small process and reports the command's peak; otherwise the figure is the
+    child's ``ru_maxrss`` (``wait4``), which is then at least this script's.
+    """
+    via_time = os.path.exists(GNU_TIME)
+    if via_time:
+        cmd = [GNU_TIME, "-f", f"{_RSS_MARK} %M", *cmd]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = proc.communicate()
     wall = time.perf_counter() - start
     # the waited child's ru_maxrss covers it and the descendants it waited for
     peak = _child_peak(proc.pid)
+    if via_time:
+        lines = err.decode("utf-8", "replace").splitlines()
+        marks = [line for line in lines if line.startswith(_RSS_MARK)]
+        if marks:
+            peak = int(marks[-1].split()[1])
+            err = "\n".join(line for line in lines if not line.startswith(_RSS_MARK)).encode()
     if proc.returncode not in (0, 1):
         sys.stderr.write(f"! {' '.join(cmd[:3])}... exited {proc.returncode}: {err[-500:]!r}\n")
     return wall, peak, out.decode("utf-8", "replace")

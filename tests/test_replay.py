@@ -269,3 +269,19 @@ def test_only_the_runs_used_last_are_kept(tmp_path: Path) -> None:
     left = sorted(p.name for p in tmp_path.glob(f"{replay.PREFIX}*"))
     assert len(left) == replay.KEEP and left[0] == f"{replay.PREFIX}0003{replay.SUFFIX}"
     assert (tmp_path / "notes.txt").exists()
+
+
+def test_a_run_that_looks_at_too_many_paths_is_not_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(observe, "MAX_LOOKS", 3)
+    for index in range(5):
+        (tmp_path / f"m{index}.py").write_text("")
+    recorder = observe.start(str(tmp_path / "cache"))
+    try:
+        for index in range(5):
+            os.stat(tmp_path / f"m{index}.py")
+    finally:
+        observe.stop()
+    assert recorder.taint == "looked at more than 3 paths"
+    assert len(recorder.stats) == 4  # it stopped looking once tainted

@@ -65,6 +65,9 @@ _MUTATING = {
     "shutil.move": (0, 1),
 }
 _PROGRAMS = ("subprocess.Popen", "os.system", "os.exec", "os.spawn", "os.posix_spawn", "pty.spawn")
+#: Paths a recorded run may look at: past this, a replay's checks would cost more than
+#: a run (and the tables more memory than the walk): the run is not recorded.
+MAX_LOOKS = 200_000
 #: pseudo-files whose content changes without their stamp
 _VOLATILE = ("/proc/", "/sys/", "/dev/")
 
@@ -110,6 +113,7 @@ class Recorder:
         self.scratch: set[str] = set()
         self.taint: str | None = None
         self._busy = False  # looking on its own: not an observation of the run
+        self._count = 0
         self.thread = get_ident()
 
     # -- what was seen -------------------------------------------------------------------
@@ -157,6 +161,9 @@ class Recorder:
         seen = table.get(path)
         if seen is None:
             table[path] = stamp
+            self._count += 1
+            if self._count > MAX_LOOKS:
+                self.taint = f"looked at more than {MAX_LOOKS:,} paths"
         elif seen != stamp:
             self.taint = f"{path} changed during the run"
 
@@ -217,7 +224,7 @@ class Recorder:
             self.taint = f"{event} {path}"
 
     def audit(self, event: str, args: tuple[Any, ...]) -> None:
-        if self._busy:
+        if self._busy or self.taint is not None:  # tainted: nothing more to learn
             return
         if get_ident() != self.thread:
             self.taint = "another thread ran"  # its looks would race the busy flag
@@ -245,7 +252,7 @@ class Recorder:
         """``os.stat``/``os.lstat`` of ``path`` gave ``stamp`` (a stat or an errno)."""
         if get_ident() != self.thread:
             self.taint = "another thread ran"
-        elif not self._busy:
+        elif not self._busy and self.taint is None:
             self._busy = True
             try:
                 if not follow and len(stamp) > 1 and stat.S_ISDIR(stamp[0]):

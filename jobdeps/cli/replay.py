@@ -225,7 +225,11 @@ def record(run: Callable[[], Any], abnormal: type[BaseException]) -> NoReturn:
         interrupted.append(signum)
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        previous = signal.signal(signal.SIGINT, on_interrupt)
+    except ValueError:  # not the main thread (an embedding program): just run
+        run()
+        raise SystemExit(0) from None
     recorder = observe.start(folder)
     sys.stdout, sys.stderr = tee_out, tee_err
     code: Any = 0

@@ -2,16 +2,23 @@
 
 It imports nothing of the command line (typer, pydantic, the analysis) until it
 knows the run cannot be replayed (:mod:`jobdeps.cli.replay`).
+
+Once the command has finished and its output is flushed, the process ends without
+tearing the interpreter down: freeing the objects of a large analysis one by one
+took 0.1 s of a 2.6 s cold run on a 5,000-module project, and nothing is left to
+do by then (the parse workers are joined, the caches closed, every file written
+is complete: each command closes what it opened before it returns).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 from jobdeps.cli import replay
 
 
-def main() -> None:
+def _run() -> None:
     args = sys.argv[1:]
     if replay.eligible(args):
         code = replay.replay(args)
@@ -24,3 +31,22 @@ def main() -> None:
     from jobdeps.cli.app import main as run
 
     run()
+
+
+def main() -> None:
+    try:
+        _run()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):  # as the interpreter does with ``sys.exit("...")``
+        print(code, file=sys.stderr)
+        code = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe: exit as the interpreter would
+        raise SystemExit(code) from None
+    os._exit(code)

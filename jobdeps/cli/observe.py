@@ -307,7 +307,10 @@ def start(cache_folder: str) -> Recorder:
         for table in (os.supports_dir_fd, os.supports_follow_symlinks, os.supports_fd):
             if real in table:  # code that asks whether os.stat takes dir_fd...
                 table.add(wrapper)
+    accessor = _accessor()  # first: see its doc
     os.stat, os.lstat = _stat, _lstat
+    if accessor is not None:
+        accessor.stat, accessor.lstat = staticmethod(_stat), staticmethod(_lstat)
     _active = recorder
     return recorder
 
@@ -316,3 +319,17 @@ def stop() -> None:
     global _active
     _active = None
     os.stat, os.lstat = _real_stat, _real_lstat
+    accessor = _accessor()
+    if accessor is not None:
+        accessor.stat, accessor.lstat = _real_stat, _real_lstat
+
+
+def _accessor() -> Any:
+    """Python 3.10's ``pathlib._NormalAccessor``, which took ``os.stat`` when pathlib was
+    imported (``Path.stat``/``exists``/``is_file`` call it); ``None`` from 3.11 on.
+
+    Imported here, before ``os.stat`` is replaced: imported during a recording, the class
+    would keep the wrapper, a plain function, which binds as a method."""
+    import pathlib
+
+    return getattr(pathlib, "_NormalAccessor", None)

@@ -86,7 +86,8 @@ def entry_path(folder: str) -> str:
         from _blake2 import blake2b
     except ImportError:  # pragma: no cover - an interpreter built without it
         from hashlib import blake2b
-    digest = blake2b(marshal.dumps(material), digest_size=16).hexdigest()
+    # repr, not marshal: marshal marks objects referenced twice, which varies by process
+    digest = blake2b(repr(material).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
     return os.path.join(folder, f"{PREFIX}{digest}{SUFFIX}")
 
 

@@ -172,11 +172,21 @@ def test_exit_code_and_findings_are_replayed(projects: Path, tmp_path: Path) -> 
     first = _recorded_then_replayed(project, args, cache)
     assert first[0] == 1  # helpers is local, yaml installed: the missing config fails
     # a damaged entry is a miss, never an error
-    for entry in cache.glob("run-*.bin"):
-        entry.write_bytes(b"\x00garbage")
-    code, out, err, notes = _run(project, *args, cache=cache)
-    assert notes[0] == "run: damaged entry"
-    assert (code, out, err) == first[:3]
+    (entry,) = cache.glob("run-*.bin")
+    import marshal
+    import zlib
+
+    fmt, tables, _chunks, code = marshal.loads(zlib.decompress(entry.read_bytes()))
+    for damage in (
+        b"\x00garbage",
+        zlib.compress(marshal.dumps((fmt, tables, [(3, b"x")], code))),
+        zlib.compress(marshal.dumps((fmt, tables, [], "1"))),
+        zlib.compress(marshal.dumps((fmt, [("nosuchlook", [])], [], 0))),
+    ):
+        entry.write_bytes(damage)
+        code, out, err, notes = _run(project, *args, cache=cache)
+        assert notes[0] == "run: damaged entry"
+        assert (code, out, err) == first[:3]
 
 
 def test_a_run_that_ran_a_program_is_not_recorded(projects: Path, tmp_path: Path) -> None:

@@ -104,6 +104,15 @@ def lookup(path: str) -> tuple[Chunks, int] | str:
         return "damaged entry"
     if fmt != FORMAT:
         return "entry of another format"
+    if not (
+        isinstance(code, int)
+        and isinstance(chunks, list)
+        and all(
+            isinstance(c, tuple) and len(c) == 2 and c[0] in (1, 2) and isinstance(c[1], bytes)
+            for c in chunks
+        )
+    ):
+        return "damaged entry"
     try:
         for look, table in tables:
             how = observe.LOOKS[look]

@@ -5,13 +5,14 @@ knows the run cannot be replayed (:mod:`jobdeps.cli.replay`).
 
 Once the command has finished and its output is flushed, the process ends without
 tearing the interpreter down: freeing the objects of a large analysis one by one
-took 0.1 s of a 2.6 s cold run on a 5,000-module project, and nothing is left to
-do by then (the parse workers are joined, the caches closed, every file written
-is complete: each command closes what it opened before it returns).
+took 0.1 s of a 2.6 s cold run on a 5,000-module project. The exit functions still
+run (a facts cache dropped without ``close()`` writes what it holds then), and every
+file a command writes is complete before it returns.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 
@@ -44,6 +45,12 @@ def main() -> None:
     elif not isinstance(code, int):  # as the interpreter does with ``sys.exit("...")``
         print(code, file=sys.stderr)
         code = 1
+    # what the interpreter would run at exit (finalizers that write the facts cache,
+    # multiprocessing's clean-up), but not the freeing of every object
+    run_exit_functions = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_functions is None:  # not CPython's atexit: exit the usual way
+        raise SystemExit(code)
+    run_exit_functions()
     try:
         sys.stdout.flush()
         sys.stderr.flush()

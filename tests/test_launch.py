@@ -1,0 +1,42 @@
+"""The console script: exit codes as the interpreter gives them, exit functions run,
+and no interpreter tear-down (see ``jobdeps.cli.launch``)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = """
+import atexit, sys
+marker = sys.argv[1]
+atexit.register(lambda: open(marker, "w").write("ran"))
+sys.argv = ["jobdeps", *sys.argv[2:]]
+from jobdeps.cli.launch import main
+main()
+"""
+
+
+def _launch(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess, Path]:
+    marker = tmp_path / "marker"
+    res = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(marker), *args],
+        cwd=tmp_path, capture_output=True, text=True,
+    )  # fmt: skip
+    return res, marker
+
+
+def test_exit_functions_run_and_the_code_is_kept(tmp_path: Path) -> None:
+    res, marker = _launch(tmp_path, "--version")
+    assert (res.returncode, res.stdout) == (0, "jobdeps 0.1.0\n")
+    assert marker.read_text() == "ran"  # a facts cache dropped unclosed writes then
+    res, marker = _launch(tmp_path, "analyze", "missing.py")
+    assert res.returncode == 2 and "missing.py" in res.stderr
+    assert marker.read_text() == "ran"
+
+
+def test_a_run_that_finds_errors_exits_1(tmp_path: Path) -> None:
+    (tmp_path / "main.py").write_text("import surely_not_installed_anywhere\n")
+    res, _ = _launch(tmp_path, "check", "main.py", "--format", "json")
+    assert res.returncode == 1, res.stderr
+    assert '"IMP001"' in res.stdout or "IMP0" in res.stdout

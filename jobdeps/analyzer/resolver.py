@@ -123,6 +123,13 @@ class DirListing:
         loop) counts, so that the walk reports it (IMP011) instead of "not found"."""
         if path.name not in self.names(path.parent):
             return False
+        return self.holds_file(str(path.parent), path.name)
+
+    @staticmethod
+    def holds_file(folder: str, filename: str) -> bool:
+        """:meth:`is_file` of ``folder/filename``, ``filename`` being listed in ``folder``
+        (no Path built: the walk asks this for every module it enters)."""
+        path = os.path.join(folder, filename)
         return os.path.isfile(path) or (os.path.islink(path) and not os.path.exists(path))
 
 
@@ -152,17 +159,22 @@ def _find_in_dir(
     listing: DirListing, directory: Path, name: str, ext_suffixes: Sequence[str]
 ) -> LocalModule | None:
     names = listing.names(directory)
-    candidate = directory / name
-    has_dir = name in names and listing.is_dir(candidate)
-    if has_dir and listing.is_file(candidate / "__init__.py"):
-        return LocalModule(name, candidate / "__init__.py", "package")
+    has_dir = False
+    if name in names:
+        candidate = directory / name
+        has_dir = listing.is_dir(candidate)
+        if has_dir and listing.is_file(candidate / "__init__.py"):
+            return LocalModule(name, candidate / "__init__.py", "package")
+    folder = str(directory)
     for suffix in ext_suffixes:
-        if name + suffix in names and listing.is_file(directory / (name + suffix)):
-            return LocalModule(name, directory / (name + suffix), "extension")
-    if f"{name}.py" in names and listing.is_file(directory / f"{name}.py"):
-        return LocalModule(name, directory / f"{name}.py", "module")
+        filename = name + suffix
+        if filename in names and listing.holds_file(folder, filename):
+            return LocalModule(name, directory / filename, "extension")
+    filename = name + ".py"
+    if filename in names and listing.holds_file(folder, filename):
+        return LocalModule(name, directory / filename, "module")
     if has_dir:
-        return LocalModule(name, candidate, "namespace")
+        return LocalModule(name, directory / name, "namespace")
     return None
 
 

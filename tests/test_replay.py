@@ -59,6 +59,9 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # a site dir of its own
     _write(root / "site" / "main.py", "import fakepkg\nimport otherpkg\n")
     _dist(root / "site" / "env", "fakepkg", "1.0")
+    # a folder on jobdeps' own import path, outside the project (which is listed)
+    _write(root / "importpath" / "main.py", "import json\n")
+    (root / "pythonpath").mkdir()
     time.sleep(replay.RACY_NS / 1e9 + 0.2)
     return root
 
@@ -295,3 +298,20 @@ def test_a_run_that_looks_at_too_many_paths_is_not_recorded(
         observe.stop()
     assert recorder.taint == "looked at more than 3 paths"
     assert len(recorder.stats) == 4  # it stopped looking once tainted
+
+
+def test_a_module_appearing_on_jobdeps_own_import_path_is_never_replayed(
+    projects: Path, tmp_path: Path
+) -> None:
+    project = projects / "importpath"
+    cache = tmp_path / "cache"
+    folder = projects / "pythonpath"
+    env = {"PYTHONPATH": str(folder)}
+    first = _run(project, *ANALYZE, cache=cache, env=env)
+    assert "recorded" in first[3], first
+    assert _run(project, *ANALYZE, cache=cache, env=env)[3] == ["replayed"]
+    # the interpreter listed pp/ before the recording started, and checks it unseen later
+    _write(folder / "typer.py", 'raise SystemExit("a shadowing typer")\n')
+    code, _out, err, notes = _run(project, *ANALYZE, cache=cache, env=env)
+    assert notes[0] == f"run: {folder} changed", notes
+    assert (code, err) == (1, b"a shadowing typer\n")

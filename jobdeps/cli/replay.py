@@ -42,7 +42,7 @@ RACY_NS = 2_000_000_000
 #: Recorded runs kept; writing one removes the least recently used beyond this.
 KEEP = 32
 #: Environment variables that change between runs without changing any output.
-_VOLATILE_ENV = frozenset({"OLDPWD", "_"})
+_VOLATILE_ENV = frozenset({"OLDPWD", "_", "SHLVL"})
 PREFIX, SUFFIX = "run-", ".bin"
 
 Chunks = list[tuple[int, bytes]]
@@ -267,13 +267,22 @@ def record(run: Callable[[], Any], abnormal: type[BaseException]) -> NoReturn:
 
 
 def _code_files() -> list[str]:
-    """The files of the code that ran (a change to jobdeps or a library is a new run)."""
-    files = [sys.executable]
+    """The files of the code that ran (a change to jobdeps or a library is a new run),
+    and the folders the import system looked in: every ``sys.path`` entry and every
+    package's folder. The interpreter lists those once, mostly before the recording
+    starts, and checks them later with a ``stat`` no hook sees; a module appearing in
+    one (``typer.py`` on ``PYTHONPATH``, pipreqs installed beside jobdeps, whose
+    mapping jobdeps reads when there) changes the folder's mtime."""
+    files = [sys.executable, *(entry or "." for entry in sys.path)]
     for module in list(sys.modules.values()):
         name = getattr(module, "__file__", None)
         if isinstance(name, str):
             files.append(name)
-    return files
+            files.append(os.path.dirname(name))
+        path = getattr(module, "__path__", None)  # a package's folders (namespaces too)
+        if isinstance(path, (list, tuple)) or type(path).__name__ == "_NamespacePath":
+            files.extend(p for p in list(path) if isinstance(p, str))
+    return list(dict.fromkeys(files))
 
 
 def _store(folder: str, path: str, recorder: observe.Recorder, chunks: Chunks, code: int) -> None:

@@ -446,6 +446,29 @@ def test_cached_distribution_follows_its_folder(tmp_path: Path) -> None:
     assert upgraded is not None and upgraded.version == "2.0"
 
 
+def test_metadata_rewritten_in_place_is_read_again(tmp_path: Path) -> None:
+    # an edit in place keeps the folder's mtime, which keys the cache entry
+    site = _one_dist_site(tmp_path)
+    folder = site / "pkg-1.0.dist-info"
+    before = os.stat(folder).st_mtime_ns
+    dist = Environment.from_site_dirs([site]).owner("pkg")
+    assert dist is not None and dist.requires == ()
+    with open(folder / "METADATA", "a") as fh:  # same file, same folder entry
+        fh.write("Requires-Dist: dep1\n")
+    os.utime(folder, ns=(before, before))
+    again = Environment.from_site_dirs([site]).owner("pkg")
+    assert again is not None and again.requires == ("dep1",)
+    # RECORD rewritten in place: the module's owner is asked again
+    (site / "other").mkdir()
+    (site / "other" / "__init__.py").write_text("")
+    assert Environment.from_site_dirs([site]).owner("other") is None
+    with open(folder / "RECORD", "a") as fh:
+        fh.write("other/__init__.py,,\n")
+    os.utime(folder, ns=(before, before))
+    owner = Environment.from_site_dirs([site]).owner("other")
+    assert owner is not None and owner.name == "Pkg"
+
+
 def test_cached_rows_of_the_wrong_shape_are_ignored(
     _cache_in_tmp: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -6,7 +6,9 @@ and the headers of the distributions used (so it reads no METADATA). One JSON
 file per site dir, named by a hash of the dir and of its metadata folders' names
 and mtimes: installing, removing or upgrading anything changes the key (a file
 added to or removed from a metadata folder, such as REQUESTED, changes its
-mtime), so a stale entry is never read. A corrupt or unreadable entry is
+mtime), so a stale entry is never read. A metadata file rewritten in place keeps
+its folder's mtime: each folder's rows also keep the stamps of its metadata files
+when they were made, and are made again when one differs. A corrupt or unreadable entry is
 ignored, and so is any row of the wrong shape; a failed write is silent (the
 cache only saves time).
 
@@ -28,7 +30,7 @@ from typing import Any
 from jobdeps.analyzer import cachegc
 from jobdeps.analyzer.cachedir import cache_folder
 
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass
@@ -40,6 +42,43 @@ class Entry:
     owners: dict[str, str] = field(default_factory=dict)
     # folder -> its distribution's headers (see ``environment.Environment._load``)
     dists: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # folder -> the stamps of its metadata files when its rows were made (see
+    # ``metadata_stamps``): an edit in place keeps the folder's mtime, not theirs
+    stamps: dict[str, list[list[Any]]] = field(default_factory=dict)
+
+
+#: The files of a metadata folder whose content the rows above come from.
+METADATA_FILES = (
+    "METADATA",
+    "PKG-INFO",
+    "RECORD",
+    "top_level.txt",
+    "installed-files.txt",
+    "SOURCES.txt",
+    "direct_url.json",
+)
+
+
+def metadata_stamps(folder: Path) -> list[list[Any]]:
+    """``[name, size, mtime_ns, ctime_ns]`` of each metadata file ``folder`` holds (of
+    ``folder`` itself, named ``"."``, when it is a file: an ``.egg-info`` file).
+
+    A file added or removed changes the folder's mtime, which keys the entry; these
+    catch a file rewritten in place, which does not."""
+    stamps: list[list[Any]] = []
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return stamps
+    if not os.path.isdir(folder):
+        return [[".", st.st_size, st.st_mtime_ns, st.st_ctime_ns]]
+    for name in METADATA_FILES:
+        try:
+            st = os.stat(folder / name)
+        except OSError:
+            continue
+        stamps.append([name, st.st_size, st.st_mtime_ns, st.st_ctime_ns])
+    return stamps
 
 
 def cache_dir() -> Path | None:
@@ -68,7 +107,9 @@ def load(key: str) -> Entry:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return Entry()
     cachegc.touch_if_stale(path)  # in use (see jobdeps.analyzer.cachegc)
-    tops, owners, dists = (data.get(name) for name in ("tops", "owners", "dists"))
+    tops, owners, dists, stamps = (
+        data.get(name) for name in ("tops", "owners", "dists", "stamps")
+    )
     return Entry(
         tops={
             str(k): [str(n) for n in v]
@@ -85,6 +126,11 @@ def load(key: str) -> Entry:
             for k, v in (dists if isinstance(dists, dict) else {}).items()
             if isinstance(v, dict)
         },
+        stamps={
+            str(k): v
+            for k, v in (stamps if isinstance(stamps, dict) else {}).items()
+            if isinstance(v, list) and all(isinstance(row, list) for row in v)
+        },
     )
 
 
@@ -98,6 +144,7 @@ def store(key: str, entry: Entry) -> None:
         "tops": {k: sorted(v) for k, v in sorted(entry.tops.items())},
         "owners": dict(sorted(entry.owners.items())),
         "dists": dict(sorted(entry.dists.items())),
+        "stamps": dict(sorted(entry.stamps.items())),
     }
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -203,6 +203,7 @@ class Environment:
         row = entry.dists.get(folder.name) if entry is not None else None
         dist = _dist_from_row(row, folder, site) if row is not None else None
         if dist is None:
+            self._stamp(folder)
             dist = self._read_distribution(folder)
             if entry is not None:
                 entry.dists[folder.name] = _dist_row(dist)
@@ -239,6 +240,7 @@ class Environment:
         """Site-relative installed files: RECORD, else ``installed-files.txt``, else unknown."""
         if folder in self._files:
             return self._files[folder]
+        self._stamp(folder)
         files: frozenset[str] | None = None
         if folder.is_dir():
             if (folder / "RECORD").is_file():
@@ -268,8 +270,27 @@ class Environment:
             entry.tops = {k: v for k, v in entry.tops.items() if k in mtimes}
             entry.owners = {k: v for k, v in entry.owners.items() if v == "" or v in mtimes}
             entry.dists = {k: v for k, v in entry.dists.items() if k in mtimes}
+            stamps = {k: v for k, v in entry.stamps.items() if k in mtimes}
+            edited = {k for k, v in stamps.items() if envcache.metadata_stamps(site / k) != v}
+            if edited:  # a metadata file rewritten in place: its rows are made again
+                entry.tops = {k: v for k, v in entry.tops.items() if k not in edited}
+                entry.dists = {k: v for k, v in entry.dists.items() if k not in edited}
+                entry.owners = {}  # "" rows too: an edited RECORD may now own the file
+                stamps = {k: v for k, v in stamps.items() if k not in edited}
+            # rows without stamps (nothing read for them) are kept as they are
+            entry.stamps = stamps
             self._entries[site] = entry
         return entry
+
+    def _stamp(self, folder: Path) -> None:
+        """Note the stamps of ``folder``'s metadata files before its rows are made."""
+        site = folder.parent
+        if site not in self._by_dir:
+            return
+        entry = self._entry(site)
+        if folder.name not in entry.stamps:
+            entry.stamps[folder.name] = envcache.metadata_stamps(folder)
+            self._dirty.add(site)
 
     def _tops_table(self, site: Path) -> dict[str, list[str]]:
         return self._entry(site).tops

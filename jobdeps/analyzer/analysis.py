@@ -17,6 +17,7 @@ from pathlib import Path
 
 from jobdeps.analyzer import rules as _rules  # noqa: F401  (registers every rule)
 from jobdeps.analyzer.conditions import evaluate_condition
+from jobdeps.analyzer.dunder_all import all_names
 from jobdeps.analyzer.entries import EntrySpec
 from jobdeps.analyzer.environment import Environment
 from jobdeps.analyzer.facts import TOO_DEEP, FileFacts, ImportFact, SysPathEdit
@@ -457,10 +458,11 @@ class _Walker:
                     self._record(frame, fact, item.name, item)
                 return []
         executed = self._record(frame, fact, name, resolution)
-        if names and resolution.kind == "local" and resolution.modules:
+        if fact.kind != "import" and resolution.kind == "local" and resolution.modules:
             parent = resolution.modules[-1]
             for imported in fact.names:
                 if imported == "*":
+                    self._star(frame, fact, parent, executed)
                     continue
                 sub = self.resolver.submodule(parent, imported)
                 if sub is not None:
@@ -471,6 +473,20 @@ class _Walker:
         if fact.kind == "run-module" and resolution.kind == "local":
             return self._run_module(executed, fact.package or name, search)
         return self._runs(executed, search)
+
+    def _star(
+        self, frame: _Frame, fact: ImportFact, parent: LocalModule, executed: list[LocalModule]
+    ) -> None:
+        """``from pkg import *``: the submodules its ``__all__`` names are imported too."""
+        if parent.kind != "package":
+            return  # a module has no submodules, a namespace no __all__
+        source = self.reader.read(parent.path).source
+        names = all_names(source) if source is not None else None
+        for imported in names or ():
+            sub = self.resolver.submodule(parent, imported)
+            if sub is not None and sub not in executed:
+                executed.append(sub)
+                self._edge(frame, fact, f"file:{self.rel(sub.path)}", sub.name)
 
     def _runs(self, modules: list[LocalModule], search: list[PathEntry]) -> list[_Run]:
         """The files importing ``modules`` executes (namespaces have none; extensions are

@@ -1,0 +1,28 @@
+"""``__all__`` as ``from pkg import *`` reads it (see ``jobdeps.analyzer.dunder_all``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobdeps.analyzer.dunder_all import all_names
+
+
+@pytest.mark.parametrize(
+    ("source", "names"),
+    [
+        ("__all__ = ['a', 'b']\n", ("a", "b")),
+        ("__all__ = ('a',)\n__all__ += ['b']\n__all__.extend(['c'])\n__all__.append('d')\n",
+         ("a", "b", "c", "d")),
+        ("__all__: list[str] = ['a']\n", ("a",)),
+        ("__all__ = ['a'] + ['b']\n", ("a", "b")),
+        ("__all__ = other.__all__ + ['b']\n", ("b",)),  # the computed part adds nothing
+        ("if X:\n    __all__ = ['a']\nelse:\n    __all__ = ['b']\n", ("a", "b")),  # either runs
+        ("try:\n    import x\nexcept ImportError:\n    __all__ = ['a']\n", ("a",)),
+        ("def f():\n    __all__ = ['a']\nclass C:\n    __all__ = ['b']\n", None),
+        ("x = ['a']\n", None),  # no __all__: a star import takes public names, no submodule
+        ("__all__ = [\n", None),  # not Python
+        ("__all__ = ['a', 1, f'{x}']\n", ("a",)),
+    ],
+)  # fmt: skip
+def test_all_names(source: str, names: tuple[str, ...] | None) -> None:
+    assert all_names(source) == names

@@ -364,6 +364,16 @@ class _Collector(cst.CSTVisitor):
             name = string_value(run_name) if run_name is not None else None
             default = "<run_path>" if kind == "run-path" else (text or "")
             self.add_import(node, kind, text or "", dynamic=text is None, package=name or default)
+        elif qn == "importlib.util.spec_from_file_location":
+            # with module_from_spec() and loader.exec_module(): the file runs as a
+            # module named by the first argument (not __main__), its path as open() sees it
+            name_arg = _argument(node, args, 0, "name")
+            path_arg = _argument(node, args, 1, "location")
+            text = string_value(path_arg) if path_arg is not None else None
+            name = string_value(name_arg) if name_arg is not None else None
+            self.add_import(
+                node, "run-path", text or "", dynamic=text is None, package=name or "<spec>"
+            )
         elif qn == "exec" and args:
             path = _exec_file(args[0].value, self.qualname)
             if path is not None:
@@ -457,6 +467,15 @@ class _AliasExpander(cst.CSTTransformer):
 def _code(node: cst.CSTNode, limit: int = 120) -> str:
     text = " ".join(cst.Module(body=[]).code_for_node(node).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _argument(
+    node: cst.Call, positional: list[cst.Arg], index: int, keyword: str
+) -> cst.BaseExpression | None:
+    """A call's argument by position or by keyword."""
+    if len(positional) > index:
+        return positional[index].value
+    return next((a.value for a in node.args if a.keyword and a.keyword.value == keyword), None)
 
 
 def _fromlist_names(expr: cst.BaseExpression | None) -> tuple[str, ...]:

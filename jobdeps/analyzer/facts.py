@@ -23,8 +23,8 @@ class ImportFact:
       - ``import``: ``import a.b.c`` (``module`` = ``a.b.c``);
       - ``from``: ``from .a import b, c`` (``module`` = ``a``, ``level`` = 1, ``names`` = (b, c));
       - ``dynamic``: ``importlib.import_module``/``__import__`` (``module`` empty when not literal);
-      - ``run-path``: ``exec(open("x.py").read())``/``runpy.run_path("x.py")``
-        (``module`` = the path);
+      - ``run-path``: ``exec(open("x.py").read())``/``runpy.run_path("x.py")``/
+        ``importlib.util.spec_from_file_location("name", "x.py")`` (``module`` = the path);
       - ``run-module``: ``runpy.run_module("pkg.mod")``.
     ``package`` is the ``package=`` argument of ``import_module``: ``"__package__"``,
     ``"__name__"``, a literal, or None; for ``runpy`` calls it is the ``run_name`` the

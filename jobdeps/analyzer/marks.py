@@ -25,6 +25,7 @@ OTHER_MARKS = (
     "runpy",
     "run_path",
     "run_module",
+    "spec_from_file_location",
     "addsitedir",
     r"(?P<syspath>sys(?:\s|\\\n)*\.(?:\s|\\\n)*path)",
     # '/' then a string, maybe across brackets, continuations and comments: Path / "x"

@@ -8,9 +8,9 @@ and mtimes: installing, removing or upgrading anything changes the key (a file
 added to or removed from a metadata folder, such as REQUESTED, changes its
 mtime), so a stale entry is never read. A metadata file rewritten in place keeps
 its folder's mtime: each folder's rows also keep the stamps of its metadata files
-when they were made, and are made again when one differs. A corrupt or unreadable entry is
-ignored, and so is any row of the wrong shape; a failed write is silent (the
-cache only saves time).
+when they were made, and are made again when one differs. A corrupt or unreadable
+entry is ignored, and so is any row of the wrong shape; a failed write is silent
+(the cache only saves time).
 
 ``JOBDEPS_CACHE_DIR`` chooses the folder (default ``$XDG_CACHE_HOME/jobdeps``
 or ``~/.cache/jobdeps``); ``JOBDEPS_NO_CACHE=1`` turns the cache off.

@@ -723,8 +723,10 @@ class _Walker:
                 fact.col + 1,
             )
             return []
-        # Relative to the working folder (the job's root), as open() sees it.
-        candidate = Path(os.path.normpath(self.root / fact.module))
+        # A literal is relative to the working folder (the job's root), as open() sees
+        # it; a path built from __file__ to the file's folder.
+        base = {"file": frame.path.parent, "abs": Path("/")}.get(fact.anchor, self.root)
+        candidate = Path(os.path.normpath(base / fact.module))
         if candidate.is_file():
             self._edge(frame, fact, f"file:{relpath(candidate, self.root)}", fact.module)
             # exec() runs in the caller's namespace; runpy under its run_name

@@ -353,27 +353,24 @@ class _Collector(cst.CSTVisitor):
         args = [a for a in node.args if a.keyword is None and not a.star]
         if qn in ("importlib.import_module", "__import__"):
             self._dynamic_import(node, qn, args)
-        elif qn in ("runpy.run_path", "runpy.run_module"):
-            text = string_value(args[0].value) if args else None
-            kind = "run-path" if qn.endswith("path") else "run-module"
-            run_name = next(
-                (a.value for a in node.args if a.keyword and a.keyword.value == "run_name"), None
-            )
-            if run_name is None and len(args) > 2:
-                run_name = args[2].value
+        elif qn == "runpy.run_module":
+            mod_arg = _argument(node, args, 0, "mod_name")
+            text = string_value(mod_arg) if mod_arg is not None else None
+            run_name = _argument(node, args, 2, "run_name")
             name = string_value(run_name) if run_name is not None else None
-            default = "<run_path>" if kind == "run-path" else (text or "")
-            self.add_import(node, kind, text or "", dynamic=text is None, package=name or default)
+            self.add_import(
+                node, "run-module", text or "", dynamic=text is None, package=name or text or ""
+            )
+        elif qn == "runpy.run_path":
+            run_name = _argument(node, args, 2, "run_name")
+            name = string_value(run_name) if run_name is not None else None
+            self._run_path(node, _argument(node, args, 0, "path_name"), name or "<run_path>")
         elif qn == "importlib.util.spec_from_file_location":
             # with module_from_spec() and loader.exec_module(): the file runs as a
-            # module named by the first argument (not __main__), its path as open() sees it
+            # module named by the first argument (not __main__)
             name_arg = _argument(node, args, 0, "name")
-            path_arg = _argument(node, args, 1, "location")
-            text = string_value(path_arg) if path_arg is not None else None
             name = string_value(name_arg) if name_arg is not None else None
-            self.add_import(
-                node, "run-path", text or "", dynamic=text is None, package=name or "<spec>"
-            )
+            self._run_path(node, _argument(node, args, 1, "location"), name or "<spec>")
         elif qn == "exec" and args:
             path = _exec_file(args[0].value, self.qualname)
             if path is not None:
@@ -384,6 +381,22 @@ class _Collector(cst.CSTVisitor):
                 self._syspath_value(node, qn.rsplit(".", 1)[1], args[index].value)
         elif qn == "sys.path.extend" and args:
             self._syspath_list(node, "append", args[0].value)
+
+    def _run_path(
+        self, node: cst.Call, expr: cst.BaseExpression | None, run_name: str
+    ) -> None:
+        """A file run by path: a literal, as ``open()`` sees it (the working folder), or
+        a path built from ``__file__`` as ``sys.path`` edits are; else computed."""
+        text = string_value(expr) if expr is not None else None
+        if text is not None:
+            self.add_import(node, "run-path", text, package=run_name)
+            return
+        value = self.evaluate(expr) if expr is not None else None
+        if value is None or value.is_file_itself:
+            self.add_import(node, "run-path", "", dynamic=True, package=run_name)
+            return
+        anchor = "" if value.anchor == "cwd" else value.anchor
+        self.add_import(node, "run-path", value.as_posix(), package=run_name, anchor=anchor)
 
     def _dynamic_import(self, node: cst.Call, qn: str, args: list[cst.Arg]) -> None:
         text = string_value(args[0].value) if args else None

@@ -30,6 +30,9 @@ class ImportFact:
     ``"__name__"``, a literal, or None; for ``runpy`` calls it is the ``run_name`` the
     file runs under (``"<run_path>"`` by default, so its ``__main__`` block does not
     run), and None for ``exec``, which runs in the caller's namespace.
+    ``anchor`` says what a ``run-path`` path built from ``__file__`` is relative to:
+    ``file`` (the file's folder) or ``abs``; empty for the working folder, as
+    ``open()`` sees a literal path.
     ``condition`` holds, for a ``conditional`` import, the guarding tests as source
     text joined with ``and`` (``not (...)`` for an ``else`` branch, aliases spelled
     out), so that the walk can judge them for the target Python.
@@ -49,6 +52,7 @@ class ImportFact:
     dynamic: bool = False
     package: str | None = None
     condition: str = ""
+    anchor: str = ""
 
     @property
     def flags(self) -> tuple[str, ...]:

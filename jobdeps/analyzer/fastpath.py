@@ -18,11 +18,11 @@ for files whose imports are all plain), and when it is not sure:
    that may reuse its quotes. The marks are a superset: a string or a comment
    mentioning ``import`` only costs a little extra parsing;
 3. keeps the statements on marked lines, every assignment to a name that a
-   kept ``sys.path`` edit or path expression may read (to a fixed point), the
-   ``match``/``except*``/``type`` statements, and for each kept statement the
-   headers of its enclosing blocks with all their clauses (so ``try``/``except``,
-   ``if``/``else`` and ``def`` give the same context flags); pruned bodies get a
-   ``pass``;
+   kept ``sys.path`` edit, file run by path or path expression may read (to a
+   fixed point), the ``match``/``except*``/``type`` statements, and for each kept
+   statement the headers of its enclosing blocks with all their clauses (so
+   ``try``/``except``, ``if``/``else`` and ``def`` give the same context flags);
+   pruned bodies get a ``pass``;
 4. reads the path literals of statements that matter only for those (data
    tables, mostly) from their string tokens directly, and looks again at the code
    of a marked multi-line statement with its strings emptied (a table whose
@@ -89,7 +89,7 @@ _PATH_STRING_RE = re.compile(
 _FSTRING_RE = re.compile(r"""[fFrR]{1,2}("\"\"|\'\'\'|"|')""")
 _WORD_RE = re.compile(r"\w+")
 _STRING_START_RE = re.compile(r"""[rRuUbB]{0,2}('\'\'|\"\"\"|'|")""")
-_CONSUMER_MODULES = ("sys", "site")
+_CONSUMER_MODULES = ("sys", "site", "runpy", "importlib")  # their calls may read paths
 _ALIAS_MODULES = ("sys", "site", "importlib", "runpy")
 _ATOMIC = tuple(
     getattr(ast, name) for name in ("Match", "TryStar", "TypeAlias") if hasattr(ast, name)

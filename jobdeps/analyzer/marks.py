@@ -41,7 +41,7 @@ KEYWORD_RE = re.compile("|".join((PLAIN_MARKS, *OTHER_MARKS)))
 # ``import_module``'s package (whose call ``import`` marks).
 FIELD_MARKS_RE = re.compile("|".join(("import", *OTHER_MARKS)))
 BOUNDED = {"exec"}  # too common inside other words to take without \b
-CONSUMERS = {"addsitedir"}
+CONSUMERS = {"addsitedir", "run_path", "spec_from_file_location"}  # read path values
 
 # Copies of the collector's tables (``extract`` imports libcst); tested equal.
 OPTIONAL_EXCEPTIONS = frozenset(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -70,7 +71,7 @@ def metadata_stamps(folder: Path) -> list[list[Any]]:
         st = os.stat(folder)
     except OSError:
         return stamps
-    if not os.path.isdir(folder):
+    if not stat.S_ISDIR(st.st_mode):
         return [[".", st.st_size, st.st_mtime_ns, st.st_ctime_ns]]
     for name in METADATA_FILES:
         try:

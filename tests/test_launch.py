@@ -40,3 +40,29 @@ def test_a_run_that_finds_errors_exits_1(tmp_path: Path) -> None:
     res, _ = _launch(tmp_path, "check", "main.py", "--format", "json")
     assert res.returncode == 1, res.stderr
     assert '"code": "IMP001"' in res.stdout
+
+
+def test_a_usage_error_is_one_line_naming_the_command(tmp_path: Path) -> None:
+    res, _ = _launch(tmp_path, "analyze", "--no-such-option", "main.py")
+    assert res.returncode == 2
+    assert res.stderr == (
+        "jobdeps: error: No such option: --no-such-option (try 'jobdeps analyze --help')\n"
+    )
+    assert res.stdout == ""
+    res, _ = _launch(tmp_path, "no-such-command")
+    assert (res.returncode, res.stderr) == (
+        2,
+        "jobdeps: error: No such command 'no-such-command' (try 'jobdeps --help')\n",
+    )
+    res, _ = _launch(tmp_path, "requirements", "--check")  # an option without its value
+    assert res.returncode == 2
+    assert res.stderr.count("\n") == 1 and res.stderr.startswith("jobdeps: error: ")
+
+
+def test_no_arguments_show_the_help_and_exit_2(tmp_path: Path) -> None:
+    res, _ = _launch(tmp_path)
+    assert res.returncode == 2
+    assert "Usage: jobdeps" in res.stdout + res.stderr
+    assert "analyze" in res.stdout + res.stderr
+    res, _ = _launch(tmp_path, "--help")
+    assert res.returncode == 0 and "Usage: jobdeps" in res.stdout

@@ -60,11 +60,42 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise _Terminated
 
 
+def _invoke() -> None:
+    """Run the app; a usage error (unknown option or command, bad value) is one line.
+
+    Click's own display of one is three lines and a box ("Usage: ...", "Try ...",
+    the message); here it is ``jobdeps: error: <message> (try '<command> --help')``,
+    like every other bad input. Exit codes are click's (2 for usage errors).
+    """
+    try:
+        code = app(standalone_mode=False)
+    except Exception as exc:
+        exit_code = getattr(exc, "exit_code", None)
+        show = getattr(exc, "format_message", None)
+        if not isinstance(exit_code, int) or show is None:
+            raise  # not a click exception: an internal error, reported by main()
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            # ``jobdeps`` alone: its help (typer with rich has printed it already)
+            text = show()
+            if text.strip():
+                typer.echo(text, err=True)
+            raise SystemExit(exit_code) from None
+        message = " ".join(show().split())
+        context = getattr(exc, "ctx", None)
+        if context is not None:
+            message = f"{message.rstrip('.')} (try '{context.command_path} --help')"
+        typer.echo(f"jobdeps: error: {message}", err=True)
+        raise SystemExit(exit_code) from None
+    if isinstance(code, int) and not isinstance(code, bool):
+        raise SystemExit(code)  # ``typer.Exit(code)`` in a command, returned as a code
+    raise SystemExit(0)
+
+
 def main() -> None:
     """Console entry point: usage errors exit 2 with one line, never a traceback."""
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        app()
+        _invoke()
     except KeyboardInterrupt:
         typer.echo("jobdeps: interrupted", err=True)
         raise AbnormalExit(130) from None

@@ -152,3 +152,26 @@ def test_why_prints_a_chain_through_local_files(run) -> None:
 def test_python_m_jobdeps_is_not_shadowed_by_the_project(run) -> None:
     proc = run("shadowing", "analyze", "main.py", "--python-version", "3.11", module=True)
     assert proc.returncode == EXIT_OK, proc.stderr
+
+
+def test_json_is_written_in_pieces_as_json_dumps_would_print_it() -> None:
+    import io
+    import json
+
+    from jobdeps.cli.render import JSON_WRITE_CHARS, write_json
+
+    document = {"files": [{"path": f"pkg/mod_{i}.py", "line": i, "ok": i % 2 == 0}
+                          for i in range(5000)], "none": None, "text": "é\n\"x\""}  # fmt: skip
+
+    class Counting(io.StringIO):
+        writes = 0
+
+        def write(self, text: str) -> int:
+            self.writes += 1
+            return super().write(text)
+
+    stream = Counting()
+    write_json(document, stream)
+    expected = json.dumps(document, indent=2) + "\n"
+    assert stream.getvalue() == expected
+    assert 1 < stream.writes <= len(expected) // JSON_WRITE_CHARS + 2

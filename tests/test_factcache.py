@@ -133,3 +133,12 @@ def test_default_dir_follows_environment(monkeypatch, tmp_path: Path) -> None:
     assert default_cache_dir() == tmp_path / "xdg" / "jobdeps"
     monkeypatch.setenv("JOBDEPS_NO_CACHE", "1")
     assert default_cache_dir() is None
+
+
+def test_every_fact_type_has_a_row_reader() -> None:
+    # rows are read with attrgetter of several names, which gives a tuple; a fact
+    # type of one field would give the bare value and be encoded wrongly
+    from jobdeps.analyzer import factcache
+
+    assert set(factcache._ROW) == set(factcache._FIELDS)
+

@@ -308,3 +308,31 @@ def test_slash_mark_is_linear_on_comment_banners() -> None:
         [sys.executable, "-c", script], input=text, capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_header_snippets_are_parsed_once_and_the_memo_stays_bounded(monkeypatch) -> None:
+    import ast
+
+    from jobdeps.analyzer import scanner
+
+    monkeypatch.setattr(scanner, "_PARSED", {})
+    calls: list[str] = []
+    original = ast.parse
+    monkeypatch.setattr(
+        ast, "parse", lambda source, *a, **k: calls.append(source) or original(source, *a, **k)
+    )
+    text = ACCEPTED["try_fallback"]
+    first = scan_facts(text)
+    parsed = len(calls)
+    assert parsed > 0  # the handlers were read with ast
+    assert scan_facts(text) == first
+    assert len(calls) == parsed  # the same snippets again: from the memo
+    # a snippet ast cannot read is remembered as such, and still raises NotSure
+    for _ in range(2):
+        with pytest.raises(scanner.NotSure):
+            scanner._parse_one("if (:\n pass")
+    assert calls.count("if (:\n pass") == 1
+    monkeypatch.setattr(scanner, "_PARSED_MAX", 8)
+    for i in range(20):
+        scanner._parse_one(f"x = {i}")
+    assert len(scanner._PARSED) <= 8

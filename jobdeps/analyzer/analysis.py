@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,6 +117,7 @@ class _Frame:
     package: str | None
     facts: FileFacts
     events: Iterator[tuple[int, int, object]]
+    node: str  # ``file:<rel>``, its graph node: one string for all its edges
 
 
 class _Walker:
@@ -310,7 +312,7 @@ class _Walker:
         )
         events.sort(key=lambda e: (e[0], e[1]))
         self._prefetch(facts, package, search)
-        return _Frame(path, rel, name, package, facts, iter(events))
+        return _Frame(path, rel, name, package, facts, iter(events), f"file:{rel}")
 
     def _prefetch(self, facts: FileFacts, package: str | None, search: list[PathEntry]) -> None:
         """Tell the reader which local files this module is about to import (a hint)."""
@@ -613,11 +615,12 @@ class _Walker:
         return modules
 
     def _edge(self, frame: _Frame, fact: ImportFact, target: str, name: str) -> None:
-        source = f"file:{frame.rel}"
+        # one string per node, shared by its edges (45,000 edges on a 5,000-module walk)
+        target = sys.intern(target)
         if target not in self.nodes:
             kind, _, label = target.partition(":")
             self.nodes[target] = {"kind": kind, "label": label}
-        self.edges.setdefault((source, target), []).append((fact.line, name, fact))
+        self.edges.setdefault((frame.node, target), []).append((fact.line, name, fact))
 
     def _dist_use(self, frame: _Frame, fact: ImportFact, name: str, resolution: Resolution) -> None:
         dist = resolution.dist

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
@@ -43,7 +42,9 @@ def analyze(
     options = analysis_options(python_version, site_packages, python, path, no_cache)
     _job, analysis = run_analysis(entries, module, config, root, options)
     if fmt == "json":
-        sys.stdout.write(json.dumps(analysis.to_json(), indent=2, check_circular=False) + "\n")
+        from jobdeps.cli.render import write_json
+
+        write_json(analysis.to_json(), sys.stdout)
     else:
         from jobdeps.cli.render import render_analysis
 

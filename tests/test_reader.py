@@ -427,3 +427,15 @@ def _running(pid: int) -> bool:
         except OSError:
             return False
         return True
+
+
+def test_a_parsed_file_keeps_no_text_until_a_rule_asks(tmp_path: Path) -> None:
+    # the walk keeps every result to its end: the text of each cold file held there
+    # was a third of sympy's 28 MB; it is read again for the few rules that need it
+    path = tmp_path / "mod.py"
+    path.write_text("import os\nX = 'é'\n", encoding="utf-8")
+    reader = FactsReader(cache=False)
+    result = reader.read(path)
+    assert result.facts == extract_facts("import os\nX = 'é'\n")
+    assert result._source is None
+    assert result.source == "import os\nX = 'é'\n"

@@ -257,6 +257,36 @@ def test_local_namespace_package_needs_the_submodule(env: Environment, tmp_path:
     assert r.resolve("ns.missing", [tmp_path, STDLIB, SITE]).kind == "unresolved"
 
 
+@pytest.mark.parametrize("first", ["holds", "lacks"])
+def test_from_import_of_a_data_folder_depends_on_the_names_in_either_order(
+    env: Environment, tmp_path: Path, first: str
+) -> None:
+    # ``from datasets import x``: a folder without __init__.py is local only when it
+    # holds x; a resolution that judged the names is never reused for other names
+    make(tmp_path, "datasets/local_mod.py", "datasets/train.csv")
+    r = resolver(env, tmp_path)
+    search = [tmp_path, STDLIB, SITE]
+    names = {"holds": ("local_mod",), "lacks": ("load_dataset",)}
+    order = [first, "lacks" if first == "holds" else "holds"]
+    kinds = {which: r.resolve("datasets", search, names[which]).kind for which in order}
+    assert kinds == {"holds": "local", "lacks": "unresolved"}
+
+
+def test_a_package_is_resolved_once_whatever_is_imported_from_it(
+    env: Environment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make(tmp_path, "app/__init__.py", "app/a.py", "app/b.py")
+    r = resolver(env, tmp_path)
+    search = [tmp_path, STDLIB, SITE]
+    calls: list[str] = []
+    original = r._resolve
+    monkeypatch.setattr(r, "_resolve", lambda name, *a: calls.append(name) or original(name, *a))
+    first = r.resolve("app", search, ("a",))
+    assert r.resolve("app", search, ("b",)) is first
+    assert r.resolve("app", search) is first
+    assert calls == ["app"]
+
+
 def test_namespace_portions_from_two_folders(env: Environment, tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
     make(first, "ns/one.py")

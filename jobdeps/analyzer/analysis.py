@@ -148,6 +148,7 @@ class _Walker:
         self._missing_reported: set[tuple[str, str, Severity | None]] = set()
         self._rels: dict[int, tuple[Path, str]] = {}
         self._hinted_packages: set[Path] = set()
+        self._hinted_imports: set[tuple[int, str, tuple[str, ...]]] = set()
 
     def rel(self, path: Path) -> str:
         """``relpath(path, root)``, memoised by the path object: the walk names the same
@@ -320,6 +321,8 @@ class _Walker:
             return  # resolving every import twice would be all cost, no gain
         paths: list[Path] = []
         packages: list[Path] = []
+        token = self.resolver.search_token(search)
+        hinted = self._hinted_imports
         for fact in facts.imports:
             if fact.type_checking or fact.kind not in ("import", "from") or fact.dynamic:
                 continue
@@ -327,6 +330,11 @@ class _Walker:
             if name.startswith("!"):
                 continue
             names = tuple(n for n in fact.names if n != "*") if fact.kind == "from" else ()
+            # ``import os``, ``import json``... in module after module: hinted once
+            key = (token, name, names)
+            if key in hinted:
+                continue
+            hinted.add(key)
             resolution = self.resolver.resolve(name, search, names)
             if resolution.kind != "local":
                 continue

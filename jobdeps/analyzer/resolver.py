@@ -197,6 +197,10 @@ class Resolver:
         self.ext_suffixes = extension_suffixes(target_version)
         self._site_cache: dict[str, ModuleHit | None] = {}
         self._memo: dict[tuple[str, int, tuple[str, ...]], Resolution] = {}
+        # resolutions that did not depend on the imported names (no namespace portion
+        # was judged): ``from app import mod_1`` ... ``mod_4999`` resolve ``app`` once
+        self._memo_any: dict[tuple[str, int], Resolution] = {}
+        self._judged_names = False  # set by _namespace while _resolve runs
         self._search_tokens: dict[tuple[int, ...], int] = {}
         self._search_kept: list[tuple[PathEntry, ...]] = []
 
@@ -213,19 +217,31 @@ class Resolver:
         ``submodules`` are the names of ``from name import a, b``: a top-level folder
         without ``__init__.py`` is a namespace package when it holds one of them.
         """
-        # The search path as a small token: hashing its Paths at every call was a good
-        # part of a warm run (Path.__hash__ is Python-level before 3.12). Entries are
-        # keyed by identity and kept alive here, so an identity is never reused.
+        token = self.search_token(search)
+        cached = self._memo_any.get((name, token))
+        if cached is not None:
+            return cached
+        key = (name, token, tuple(submodules))
+        cached = self._memo.get(key)
+        if cached is None:
+            self._judged_names = False
+            cached = self._memo[key] = self._resolve(name, search, tuple(submodules))
+            if not self._judged_names:
+                self._memo_any[(name, token)] = cached
+        return cached
+
+    def search_token(self, search: Sequence[PathEntry]) -> int:
+        """The search path as a small number, the same for the same entries.
+
+        Hashing its Paths at every call was a good part of a warm run (``Path.__hash__``
+        is Python-level before 3.12). Entries are keyed by identity and kept alive
+        here, so an identity is never reused."""
         ids = tuple(map(identity, search))
         token = self._search_tokens.get(ids)
         if token is None:
             token = self._search_tokens[ids] = len(self._search_kept)
             self._search_kept.append(tuple(search))
-        key = (name, token, tuple(submodules))
-        cached = self._memo.get(key)
-        if cached is None:
-            cached = self._memo[key] = self._resolve(name, search, tuple(submodules))
-        return cached
+        return token
 
     def _resolve(
         self, name: str, search: Sequence[PathEntry], submodules: tuple[str, ...]
@@ -338,6 +354,7 @@ class Resolver:
         folder holds Python code; a folder of data named like a distribution
         (``datasets/``) does not make ``import datasets`` local.
         """
+        self._judged_names = True
         parts = name.split(".")
         top = parts[0]
         if len(parts) == 1:

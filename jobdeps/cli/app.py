@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 from typing import Annotated
@@ -91,9 +92,19 @@ def _invoke() -> None:
     raise SystemExit(0)
 
 
+#: The collector's thresholds for a command's process (see :func:`main`).
+CLI_GC_THRESHOLDS = (1_000_000, 100, 100)
+
+
 def main() -> None:
     """Console entry point: usage errors exit 2 with one line, never a traceback."""
     signal.signal(signal.SIGTERM, _on_sigterm)
+    # A command is one short process whose objects (facts, graph, report) live to its
+    # end and hold few cycles: the collector's passes over them, and the full one the
+    # default thresholds bring once the walk is over, were 10% of a cold run on a
+    # 5,000-module project, for no memory back. Young garbage is still collected,
+    # every million allocations (the walk's own setting, 50,000, was the floor).
+    gc.set_threshold(*CLI_GC_THRESHOLDS)
     try:
         _invoke()
     except KeyboardInterrupt:

@@ -70,7 +70,7 @@ def test_no_arguments_show_the_help_and_exit_2(tmp_path: Path) -> None:
 
 def test_a_command_collects_garbage_rarely(tmp_path: Path) -> None:
     # a command's objects live to its end: the collector's passes over them were 10%
-    # of a cold run (benchmarks/README.md); the thresholds are the command's only
+    # of a cold run (benchmarks/README.md). Set in a command's process only.
     (tmp_path / "main.py").write_text("import os\n")
     script = (
         "import atexit, gc, sys\n"
@@ -86,3 +86,28 @@ def test_a_command_collects_garbage_rarely(tmp_path: Path) -> None:
     import gc
 
     assert gc.get_threshold()[0] < 1_000_000  # the library (this process) is left alone
+
+
+def test_an_abort_is_not_a_finished_run_and_a_bug_is_not_a_usage_error(monkeypatch, capsys) -> None:
+    import pytest
+
+    from jobdeps.cli import app as cli
+
+    class Abort(RuntimeError):  # click's, raised on end of input at a prompt
+        pass
+
+    def aborts(**kwargs: object) -> None:
+        raise Abort()
+
+    monkeypatch.setattr(cli, "app", aborts)
+    with pytest.raises(cli.AbnormalExit) as info:  # never recorded for a replay
+        cli._invoke()
+    assert info.value.code == 1
+    assert capsys.readouterr().err == "jobdeps: aborted\n"
+
+    def fails(**kwargs: object) -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(cli, "app", fails)
+    with pytest.raises(KeyError):  # main() reports it as an internal error
+        cli._invoke()

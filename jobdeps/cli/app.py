@@ -71,6 +71,9 @@ def _invoke() -> None:
     try:
         code = app(standalone_mode=False)
     except Exception as exc:
+        if type(exc).__name__ == "Abort":  # click's end of input at a prompt: not finished
+            typer.echo("jobdeps: aborted", err=True)
+            raise AbnormalExit(1) from None
         exit_code = getattr(exc, "exit_code", None)
         show = getattr(exc, "format_message", None)
         if not isinstance(exit_code, int) or show is None:

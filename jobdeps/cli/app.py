@@ -84,15 +84,26 @@ def _invoke() -> None:
             if text.strip():
                 typer.echo(text, err=True)
             raise SystemExit(exit_code) from None
-        message = " ".join(show().split())
+        message = " ".join(show().split()).rstrip(".")
         context = getattr(exc, "ctx", None)
-        if context is not None:
-            message = f"{message.rstrip('.')} (try '{context.command_path} --help')"
-        typer.echo(f"jobdeps: error: {message}", err=True)
+        command = context.command_path if context is not None else _command_named()
+        typer.echo(f"jobdeps: error: {message} (try '{command} --help')", err=True)
         raise SystemExit(exit_code) from None
     if isinstance(code, int) and not isinstance(code, bool):
         raise SystemExit(code)  # ``typer.Exit(code)`` in a command, returned as a code
     raise SystemExit(0)
+
+
+def _command_named() -> str:
+    """``jobdeps <command>`` for the command on the command line (a usage error found
+    while its options were split carries no context), else ``jobdeps``."""
+    import sys
+
+    names = set(getattr(typer.main.get_command(app), "commands", {}))
+    for arg in sys.argv[1:]:
+        if not arg.startswith("-"):
+            return f"jobdeps {arg}" if arg in names else "jobdeps"
+    return "jobdeps"
 
 
 #: The collector's thresholds for a command's process (see :func:`main`).

@@ -26,3 +26,23 @@ from jobdeps.analyzer.dunder_all import all_names
 )  # fmt: skip
 def test_all_names(source: str, names: tuple[str, ...] | None) -> None:
     assert all_names(source) == names
+
+
+def test_a_package_star_imported_from_many_modules_is_read_once(tmp_path, monkeypatch) -> None:
+    from jobdeps.analyzer import analysis
+    from jobdeps.analyzer.entries import EntrySpec
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("__all__ = ['models']\n")
+    (tmp_path / "pkg" / "models.py").write_text("X = 1\n")
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.py").write_text("from pkg import *\n")
+    (tmp_path / "main.py").write_text("import a\nimport b\nimport c\n")
+    calls: list[str] = []
+    monkeypatch.setattr(
+        analysis, "all_names", lambda source: calls.append(source) or all_names(source)
+    )
+    options = analysis.AnalysisOptions(root=tmp_path, cache=False)
+    result = analysis.analyze([EntrySpec(kind="script", target="main.py")], options)
+    assert "pkg/models.py" in result.local_files  # what each star import executes
+    assert len(calls) == 1

@@ -149,6 +149,7 @@ class _Walker:
         self._rels: dict[int, tuple[Path, str]] = {}
         self._hinted_packages: set[Path] = set()
         self._hinted_imports: set[tuple[int, str, tuple[str, ...]]] = set()
+        self._star_names: dict[Path, tuple[str, ...] | None] = {}  # package -> __all__
 
     def rel(self, path: Path) -> str:
         """``relpath(path, root)``, memoised by the path object: the walk names the same
@@ -490,8 +491,13 @@ class _Walker:
         """``from pkg import *``: the submodules its ``__all__`` names are imported too."""
         if parent.kind != "package":
             return  # a module has no submodules, a namespace no __all__
-        source = self.reader.read(parent.path).source
-        names = all_names(source) if source is not None else None
+        if parent.path in self._star_names:  # star-imported again: parsed once
+            names = self._star_names[parent.path]
+        else:
+            source = self.reader.read(parent.path).source
+            names = self._star_names[parent.path] = (
+                all_names(source) if source is not None else None
+            )
         for imported in names or ():
             sub = self.resolver.submodule(parent, imported)
             if sub is not None and sub not in executed:

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import os
 
+#: A cached answer about a file is trusted only when recorded this long after the
+#: file's stamp: a second change within one timestamp tick keeps the stamp (the facts
+#: cache's ``files`` rows, and a replayed run's reads).
+RACY_NS = 2_000_000_000
+
 
 def cache_folder() -> str | None:
     """The cache folder, or ``None`` when caching is off (``JOBDEPS_NO_CACHE=1``).

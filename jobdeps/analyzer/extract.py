@@ -354,22 +354,18 @@ class _Collector(cst.CSTVisitor):
         if qn in ("importlib.import_module", "__import__"):
             self._dynamic_import(node, qn, args)
         elif qn == "runpy.run_module":
-            mod_arg = _argument(node, args, 0, "mod_name")
-            text = string_value(mod_arg) if mod_arg is not None else None
-            run_name = _argument(node, args, 2, "run_name")
-            name = string_value(run_name) if run_name is not None else None
+            text = _string_argument(node, args, 0, "mod_name")
+            name = _string_argument(node, args, 2, "run_name")
             self.add_import(
                 node, "run-module", text or "", dynamic=text is None, package=name or text or ""
             )
         elif qn == "runpy.run_path":
-            run_name = _argument(node, args, 2, "run_name")
-            name = string_value(run_name) if run_name is not None else None
+            name = _string_argument(node, args, 2, "run_name")
             self._run_path(node, _argument(node, args, 0, "path_name"), name or "<run_path>")
         elif qn == "importlib.util.spec_from_file_location":
             # with module_from_spec() and loader.exec_module(): the file runs as a
             # module named by the first argument (not __main__)
-            name_arg = _argument(node, args, 0, "name")
-            name = string_value(name_arg) if name_arg is not None else None
+            name = _string_argument(node, args, 0, "name")
             self._run_path(node, _argument(node, args, 1, "location"), name or "<spec>")
         elif qn == "exec" and args:
             path = _exec_file(args[0].value, self.qualname)
@@ -489,6 +485,14 @@ def _argument(
     if len(positional) > index:
         return positional[index].value
     return next((a.value for a in node.args if a.keyword and a.keyword.value == keyword), None)
+
+
+def _string_argument(
+    node: cst.Call, positional: list[cst.Arg], index: int, keyword: str
+) -> str | None:
+    """The value of a call's argument when it is a string literal, else None."""
+    value = _argument(node, positional, index, keyword)
+    return string_value(value) if value is not None else None
 
 
 def _fromlist_names(expr: cst.BaseExpression | None) -> tuple[str, ...]:

@@ -42,6 +42,7 @@ from typing import Any
 
 from jobdeps import __version__
 from jobdeps.analyzer import cachegc, envcache
+from jobdeps.analyzer.cachedir import RACY_NS
 from jobdeps.analyzer.facts import (
     FileFacts,
     ImportFact,
@@ -53,8 +54,6 @@ from jobdeps.analyzer.facts import (
 
 #: Bump when the facts an extractor produces, or the ``files`` rows, change meaning.
 FORMAT = 2
-#: A ``files`` entry is trusted only when recorded this long after the file's stamp.
-RACY_NS = 2_000_000_000
 _FACT_TYPES = (FileFacts, ImportFact, SysPathEdit, PathLiteral, SyntaxFeature, SyntaxProblem)
 _FIELDS = {t: tuple(f.name for f in fields(t)) for t in _FACT_TYPES}
 #: A fact's fields as one tuple, read in C (``attrgetter`` of two names or more

@@ -21,16 +21,16 @@ from jobdeps.cli import replay
 
 def _run() -> None:
     args = sys.argv[1:]
-    if replay.eligible(args):
+    recordable = replay.eligible(args)
+    if recordable:
         code = replay.replay(args)
         if code is not None:
             raise SystemExit(code)
-        from jobdeps.cli.app import AbnormalExit
-        from jobdeps.cli.app import main as run
-
-        replay.record(run, AbnormalExit)
+    from jobdeps.cli.app import AbnormalExit
     from jobdeps.cli.app import main as run
 
+    if recordable:
+        replay.record(run, AbnormalExit)  # runs it, and exits
     run()
 
 

@@ -31,14 +31,12 @@ import zlib
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from jobdeps.analyzer.cachedir import cache_folder
+from jobdeps.analyzer.cachedir import RACY_NS, cache_folder
 from jobdeps.cli import observe
 
 FORMAT = 1
 #: The commands whose only effect is their output.
 COMMANDS = frozenset({"analyze", "check", "why"})
-#: As the facts cache's (:data:`jobdeps.analyzer.factcache.RACY_NS`).
-RACY_NS = 2_000_000_000
 #: Recorded runs kept; writing one removes the least recently used beyond this.
 KEEP = 32
 #: Environment variables that change between runs without changing any output.

@@ -142,3 +142,28 @@ def test_every_fact_type_has_a_row_reader() -> None:
 
     assert set(factcache._ROW) == set(factcache._FIELDS)
 
+
+
+def test_the_cache_key_covers_every_module_the_facts_depend_on() -> None:
+    """Facts are cached by content and by a hash of the extractor's own source. A
+    module the extractor imports but the hash leaves out (``codetext.py``, split out
+    of the scanner) could change the facts while cached ones were still trusted."""
+    import ast
+
+    from jobdeps.analyzer import factcache
+
+    folder = Path(factcache.__file__).parent
+    # the reader turns a file's bytes into text (sources) and the text into facts
+    todo, seen = ["fastpath.py", "sources.py"], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        tree = ast.parse((folder / name).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "jobdeps.analyzer."
+            ):
+                todo.append(node.module.split(".")[2] + ".py")
+    assert seen <= set(factcache._EXTRACTOR_MODULES)

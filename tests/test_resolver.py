@@ -99,6 +99,44 @@ def test_only_regular_files_are_modules(tmp_path: Path) -> None:
     }
 
 
+def test_linked_folders_are_packages_through_the_link(tmp_path: Path) -> None:
+    """A link to a package folder is a package, a link to a plain folder a namespace
+    portion: links are followed (one stat each), other entries typed by the listing."""
+    make(tmp_path, "real/__init__.py", "plain/x.py")
+    (tmp_path / "linkpkg").symlink_to(tmp_path / "real")
+    (tmp_path / "linkdir").symlink_to(tmp_path / "plain")
+    listing = DirListing()
+    found = {n: find_in_dir(listing, tmp_path, n) for n in ("linkpkg", "linkdir", "real")}
+    assert {n: getattr(m, "kind", None) for n, m in found.items()} == {
+        "linkpkg": "package",
+        "linkdir": "namespace",
+        "real": "package",
+    }
+
+
+def test_a_folders_modules_are_told_apart_without_a_stat_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listing's entry types say which names are files: on a network file system a
+    stat per module of a 5,000-module walk is a round trip each."""
+    import os
+
+    make(tmp_path, *(f"mod_{i}.py" for i in range(50)), "pkg/__init__.py")
+    listing = DirListing()
+    calls: list[str] = []
+    real_stat = os.stat
+
+    def counting_stat(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", counting_stat)
+    kinds = [getattr(find_in_dir(listing, tmp_path, f"mod_{i}"), "kind", None) for i in range(50)]
+    assert kinds == ["module"] * 50
+    assert getattr(find_in_dir(listing, tmp_path, "pkg"), "kind", None) == "package"
+    assert calls == []
+
+
 def test_find_in_dir_needs_an_exact_extension_name(tmp_path: Path) -> None:
     make(tmp_path, "fastx.abi3.so", "fast.txt")
     suffixes = extension_suffixes("3.11")

@@ -66,8 +66,10 @@ SCHEMA = hashlib.blake2b(
 ).hexdigest()
 
 
-#: The modules whose code decides the facts: any change to them is a new cache.
+#: The modules whose code decides the facts of a file's bytes: any change to them is
+#: a new cache (a test checks that every module they import is here).
 _EXTRACTOR_MODULES = (
+    "sources.py",
     "extract.py",
     "pathexpr.py",
     "fastpath.py",
@@ -76,6 +78,7 @@ _EXTRACTOR_MODULES = (
     "conditions.py",
     "pathlike.py",
     "scanner.py",
+    "codetext.py",
     "marks.py",
 )
 

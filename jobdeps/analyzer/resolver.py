@@ -91,11 +91,21 @@ class Resolution:
 _UNLISTED_STDLIB = frozenset({"test"})
 
 
+#: What a folder's listing says of an entry (``os.scandir``'s d_type, no stat): a
+#: regular file, a folder, something else (a FIFO...), or a link (asked when needed).
+_FILE, _DIR, _NEITHER, _LINK = 0, 1, 2, 3
+
+
 class DirListing:
-    """``os.listdir`` with a cache: resolution asks the same folders again and again."""
+    """``os.scandir`` with a cache: resolution asks the same folders again and again.
+
+    The entries' types come with the listing on most file systems, so telling a
+    module file from a folder named ``x.py`` costs no ``stat`` (5,000 of them on a
+    5,000-module walk); only links are followed with one."""
 
     def __init__(self) -> None:
         self._cache: dict[Path, frozenset[str]] = {}
+        self._kinds: dict[str, dict[str, int]] = {}  # by folder as text
         self._isdir: dict[Path, bool] = {}
         # find_in_dir's answers by (folder as text, name, suffixes)
         self.found: dict[tuple[str, str, tuple[str, ...]], LocalModule | None] = {}
@@ -103,17 +113,18 @@ class DirListing:
     def names(self, directory: Path) -> frozenset[str]:
         cached = self._cache.get(directory)
         if cached is None:
-            try:
-                cached = frozenset(os.listdir(directory))
-            except OSError:
-                cached = frozenset()
-            self._cache[directory] = cached
+            kinds = _scan_kinds(directory)
+            self._kinds[str(directory)] = kinds
+            cached = self._cache[directory] = frozenset(kinds)
         return cached
 
     def is_dir(self, path: Path) -> bool:
         cached = self._isdir.get(path)
         if cached is None:
-            cached = path.name in self.names(path.parent) and os.path.isdir(path)
+            cached = False
+            if path.name in self.names(path.parent):
+                kind = self._kinds[str(path.parent)][path.name]
+                cached = kind == _DIR or (kind == _LINK and os.path.isdir(path))
             self._isdir[path] = cached
         return cached
 
@@ -125,12 +136,38 @@ class DirListing:
             return False
         return self.holds_file(str(path.parent), path.name)
 
-    @staticmethod
-    def holds_file(folder: str, filename: str) -> bool:
+    def holds_file(self, folder: str, filename: str) -> bool:
         """:meth:`is_file` of ``folder/filename``, ``filename`` being listed in ``folder``
         (no Path built: the walk asks this for every module it enters)."""
+        kinds = self._kinds.get(folder)
+        kind = _LINK if kinds is None else kinds.get(filename, _LINK)
+        if kind != _LINK:
+            return kind == _FILE
         path = os.path.join(folder, filename)
         return os.path.isfile(path) or (os.path.islink(path) and not os.path.exists(path))
+
+
+def _scan_kinds(directory: Path) -> dict[str, int]:
+    """A folder's entries and what each is, from its listing (empty when unreadable)."""
+    kinds: dict[str, int] = {}
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                try:
+                    if entry.is_symlink():
+                        kind = _LINK
+                    elif entry.is_file(follow_symlinks=False):
+                        kind = _FILE
+                    elif entry.is_dir(follow_symlinks=False):
+                        kind = _DIR
+                    else:
+                        kind = _NEITHER
+                except OSError:  # the type needed a stat that failed: ask again later
+                    kind = _LINK
+                kinds[entry.name] = kind
+    except OSError:
+        return {}
+    return kinds
 
 
 def extension_suffixes(version: str) -> tuple[str, ...]:

@@ -125,6 +125,42 @@ def test_files_run_by_exec_and_runpy(source: str, path: str) -> None:
     assert (fact.kind, fact.module, fact.dynamic) == ("run-path", path, False)
 
 
+@pytest.mark.parametrize(
+    ("source", "path", "anchor"),
+    [
+        (
+            "import os\nHERE = os.path.dirname(os.path.abspath(__file__))\n"
+            'exec(open(os.path.join(HERE, "conf", "a.py")).read())\n',
+            "conf/a.py",
+            "file",
+        ),
+        (
+            "from pathlib import Path\nexec(Path(__file__).parent.joinpath('b.py').read_text())\n",
+            "b.py",
+            "file",
+        ),
+        ('from pathlib import Path\nexec(Path("conf", "c.py").read_text())\n', "conf/c.py", ""),
+        ('exec(open(file="d.py", encoding="utf-8").read())\n', "d.py", ""),
+    ],
+)
+def test_exec_of_a_file_built_from_file_is_followed(source: str, path: str, anchor: str) -> None:
+    """``exec(open(os.path.join(HERE, "x.py")).read())`` runs x.py beside the file, in the
+    caller's namespace (no run name), as ``runpy.run_path`` with the same path would."""
+    fact = facts(source).imports[-1]
+    assert (fact.kind, fact.module, fact.anchor, fact.dynamic, fact.package) == (
+        "run-path",
+        path,
+        anchor,
+        False,
+        None,
+    )
+
+
+def test_exec_of_a_file_with_a_computed_path_is_dynamic() -> None:
+    fact = facts("import sys\nexec(open(sys.argv[1]).read())\n").imports[-1]
+    assert (fact.kind, fact.module, fact.dynamic, fact.package) == ("run-path", "", True, None)
+
+
 def test_run_path_with_a_computed_path_is_dynamic() -> None:
     fact = facts("import runpy, sys\nrunpy.run_path(sys.argv[1])\n").imports[-1]
     assert (fact.kind, fact.dynamic) == ("run-path", True)

@@ -59,6 +59,16 @@ CASES = {
         "exec(open('setup_env.py').read())\n"
         "f = lambda: __import__('in_lambda')\n"
     ),
+    "exec_built_path": (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "HERE = os.path.dirname(os.path.abspath(__file__))\n"
+        "CONF = os.path.join(HERE, 'conf')\n"
+        "exec(open(os.path.join(CONF, 'a.py')).read())\n"
+        "exec(Path(HERE, 'b.py').read_text())\n"
+        "def f(name):\n    exec(open(name).read())\n"
+        "executor = exec_later = 1\n"
+    ),
     "syspath": (
         "import os, sys\n"
         "import sys as system\n"

@@ -369,8 +369,8 @@ class _Collector(cst.CSTVisitor):
             self._run_path(node, _argument(node, args, 1, "location"), name or "<spec>")
         elif qn == "exec" and args:
             path = _exec_file(args[0].value, self.qualname)
-            if path is not None:
-                self.add_import(node, "run-path", path)
+            if path is not None:  # exec() runs the file in the caller's namespace
+                self._run_path(node, path, None)
         elif qn in ("sys.path.insert", "sys.path.append", "site.addsitedir"):
             index = 1 if qn.endswith("insert") else 0
             if len(args) > index:
@@ -379,10 +379,11 @@ class _Collector(cst.CSTVisitor):
             self._syspath_list(node, "append", args[0].value)
 
     def _run_path(
-        self, node: cst.Call, expr: cst.BaseExpression | None, run_name: str
+        self, node: cst.Call, expr: cst.BaseExpression | None, run_name: str | None
     ) -> None:
         """A file run by path: a literal, as ``open()`` sees it (the working folder), or
-        a path built from ``__file__`` as ``sys.path`` edits are; else computed."""
+        a path built from ``__file__`` as ``sys.path`` edits are; else computed.
+        ``run_name`` is the name it runs under (None: ``exec``, the caller's)."""
         text = string_value(expr) if expr is not None else None
         if text is not None:
             self.add_import(node, "run-path", text, package=run_name)
@@ -573,8 +574,9 @@ def _names_in(test: cst.BaseExpression, qualname) -> set[str]:
     return found
 
 
-def _exec_file(node: cst.BaseExpression, qualname) -> str | None:
-    """The literal file behind ``exec(open("x.py").read())`` and its variants."""
+def _exec_file(node: cst.BaseExpression, qualname) -> cst.BaseExpression | None:
+    """The path expression behind ``exec(open(path).read())`` and its variants (None:
+    the code does not come from a file read in place)."""
     if not isinstance(node, cst.Call):
         return None
     func_name = qualname(node.func)
@@ -589,14 +591,12 @@ def _exec_file(node: cst.BaseExpression, qualname) -> str | None:
         and isinstance(inner, cst.Call)
         and qualname(inner.func) in ("open", "io.open")
     ):
-        return string_value(inner.args[0].value) if inner.args else None
-    if (
-        method == "read_text"
-        and isinstance(inner, cst.Call)
-        and qualname(inner.func) in ("pathlib.Path", "pathlib.PurePath")
-        and inner.args
-    ):
-        return string_value(inner.args[0].value)
+        positional = [a for a in inner.args if a.keyword is None and not a.star]
+        return _argument(inner, positional, 0, "file")
+    if method == "read_text":
+        # a path object: Path("a", "b.py"), HERE / "x.py", Path(__file__).with_name(...):
+        # the path evaluator joins the parts, or says it cannot (a computed path)
+        return inner
     return None
 
 

@@ -41,7 +41,8 @@ KEYWORD_RE = re.compile("|".join((PLAIN_MARKS, *OTHER_MARKS)))
 # ``import_module``'s package (whose call ``import`` marks).
 FIELD_MARKS_RE = re.compile("|".join(("import", *OTHER_MARKS)))
 BOUNDED = {"exec"}  # too common inside other words to take without \b
-CONSUMERS = {"addsitedir", "run_path", "spec_from_file_location"}  # read path values
+# read path values (``exec(open(os.path.join(HERE, "x.py")).read())`` runs a file)
+CONSUMERS = {"addsitedir", "run_path", "spec_from_file_location", "exec"}
 
 # Copies of the collector's tables (``extract`` imports libcst); tested equal.
 OPTIONAL_EXCEPTIONS = frozenset(
@@ -116,10 +117,10 @@ def keyword_kind(text: str, match: re.Match[str]) -> str | None:
         if "#" in before[before.rfind("\n") + 1 :]:
             return "consumer"  # a comment before the '/': cannot tell, keep it
         return "consumer" if before and (is_word_char(before[-1]) or before[-1] in ")]") else None
-    if word in CONSUMERS:
-        return "consumer"
     if word in BOUNDED and not is_word(text, start, end):
         return None
+    if word in CONSUMERS:
+        return "consumer"
     return "needed"
 
 

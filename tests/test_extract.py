@@ -156,6 +156,65 @@ def test_exec_of_a_file_built_from_file_is_followed(source: str, path: str, anch
     )
 
 
+LAUNCH_PRELUDE = (
+    "import os, subprocess, sys\nfrom subprocess import run as go\nfrom os import system as sh\n"
+    "HERE = os.path.dirname(os.path.abspath(__file__))\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("call", "command"),
+    [
+        ('subprocess.run([sys.executable, "prep.py", "--x"], check=True)', "python prep.py --x"),
+        ('go([sys.executable, "-m", "pkg.train"])', "python -m pkg.train"),
+        (
+            'os.system("python train.py --lr 3 && bash run.sh")',
+            "python train.py --lr 3 && bash run.sh",
+        ),
+        ('sh("python b.py")', "python b.py"),
+        ('subprocess.check_output(["git", "rev-parse", "HEAD"])', "git rev-parse HEAD"),
+        (
+            'subprocess.run([sys.executable, os.path.join(HERE, "tools", "t.py")], cwd=HERE)',
+            "cd ${JOBDEPS_FILE_DIR} && python ${JOBDEPS_FILE_DIR}/tools/t.py",
+        ),
+        (
+            'subprocess.Popen(f"python {HERE}/a.py --n {n}", shell=True)',
+            "python ${JOBDEPS_FILE_DIR}/a.py --n ${computed}",
+        ),
+        ("subprocess.run([sys.executable, script])", "python ${computed}"),
+        ('subprocess.run([sys.executable, __file__, "--child"])', "python ${JOBDEPS_FILE} --child"),
+        ('subprocess.run(["python x.py"], shell=True)', "python x.py"),
+        ('subprocess.run("python x.py")', "'python x.py'"),  # no shell: one program name
+        ('os.execv(sys.executable, [sys.executable, "c.py"])', "python c.py"),
+        ('os.execl(sys.executable, "python", "d.py")', "python d.py"),
+        ('os.execle("/usr/bin/python3", "python3", "e.py", {})', "/usr/bin/python3 e.py"),
+        ("subprocess.getoutput('python f.py')", "python f.py"),
+        ("os.popen('python g.py').read()", "python g.py"),
+    ],
+)
+def test_programs_started_from_python_are_commands(call: str, command: str) -> None:
+    """A program started from Python is a ``run-command`` fact: its command as shell
+    text, for the walk to read as it reads ``cmd``; a path built from ``__file__``
+    starts at the file's folder, a computed word is a variable the walk cannot fill."""
+    fact = facts(LAUNCH_PRELUDE + call + "\n").imports[-1]
+    assert (fact.kind, fact.module, fact.dynamic) == ("run-command", command, False)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "subprocess.run(cmd)",  # the program itself is computed: anything
+        "subprocess.run([tool, 'x.py'])",
+        "platform.system()",
+        "obj.system('python x.py')",
+        "subprocess.list2cmdline(['python', 'x.py'])",
+    ],
+)
+def test_calls_that_start_no_known_program_are_no_facts(call: str) -> None:
+    found = facts("import platform, subprocess\n" + call + "\n").imports
+    assert [f.kind for f in found] == ["import", "import"]
+
+
 def test_exec_of_a_file_with_a_computed_path_is_dynamic() -> None:
     fact = facts("import sys\nexec(open(sys.argv[1]).read())\n").imports[-1]
     assert (fact.kind, fact.module, fact.dynamic, fact.package) == ("run-path", "", True, None)

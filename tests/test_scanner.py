@@ -163,6 +163,15 @@ ACCEPTED = {
         'P = """data/x.csv\r\n"""\r\nQ = "conf/a.yaml"  # jobdeps: ignore[IMP001]\r\n'
     ),
     "exit_alias_same": "import sys\ntry:\n    import a\nexcept ImportError:\n    sys.exit(2)\n",
+    # words of the os functions that start programs, where they are not those functions
+    "launch_word_as_a_variable": (
+        'import os\nsystem = make()\nprint(f"{system.poles} {system}")\n'
+        "def execv(system):\n    return system\n"
+    ),
+    "launch_look_alikes": (
+        "import platform\nfrom platform import system\nname = platform.system()\n"
+        "other = system()\nx = obj.popen(1).execv\ndef execl(): pass\n"
+    ),
 }
 
 NOT_SURE = {
@@ -211,6 +220,12 @@ NOT_SURE = {
     "one_line_compound": "if x: import y\n",
     "semicolons": "import a; import b\n",
     "except_star": "try:\n    import a\nexcept* ImportError:\n    pass\n",
+    "subprocess": "import subprocess, sys\nsubprocess.run([sys.executable, 'x.py'])\n",
+    "os_system": "import os\nos.system('python x.py')\n",
+    "os_alias_system": "import os as o\no.system('python x.py')\n",
+    "os_system_bare": "from os import system\nsystem('python x.py')\n",
+    "os_system_renamed": "from os import system as sh\nsh('python x.py')\n",
+    "os_execv": "import os, sys\nos.execv(sys.executable, [sys.executable, 'x.py'])\n",
     "exit_rebound": (
         "from mylib import exit\ntry:\n    import a\nexcept ImportError:\n    exit()\n"
     ),

@@ -150,6 +150,10 @@ class _Walker:
         self._hinted_packages: set[Path] = set()
         self._hinted_imports: set[tuple[int, str, tuple[str, ...]]] = set()
         self._star_names: dict[Path, tuple[str, ...] | None] = {}  # package -> __all__
+        # programs the walked code starts (``subprocess.run([sys.executable, "x.py"])``),
+        # each with where: walked after the entry that started them, as programs of their own
+        self.launched: list[tuple[EntrySpec, str, ImportFact]] = []
+        self._launched_done: set[tuple[str, str, tuple[str, ...]]] = set()
 
     def rel(self, path: Path) -> str:
         """``relpath(path, root)``, memoised by the path object: the walk names the same
@@ -180,13 +184,16 @@ class _Walker:
         self.findings.append(finding(code, message, rel, line, col, severity=severity))
 
     # -- entries --------------------------------------------------------------------
-    def run_entry(self, entry: EntrySpec) -> None:
+    def run_entry(self, entry: EntrySpec, *, launched: bool = False) -> None:
+        """Walk one program. A ``launched`` one (started by the job's own code) is not an
+        entry of the job's: the platform does not run it, so it ships as a local file."""
         # sys.path after the first entry: PYTHONPATH of the command, then --path roots
         extras = [Path(os.path.normpath(self.root / p)) for p in entry.pythonpath]
         extras += [p.resolve() for p in self.options.extra_paths]
+        spec = None if launched else entry
         if entry.kind == "module":
             search: list[PathEntry] = [self.root, *extras, STDLIB, SITE]
-            self._run_module_entry(entry, search)
+            self._run_module_entry(entry, search, spec)
             return
         # abspath, not resolve(): a symlinked entry keeps its name inside the project
         path = Path(os.path.abspath(self.root / entry.target))
@@ -195,15 +202,17 @@ class _Walker:
             if not main.is_file():
                 raise EntryError(f"{entry.target}: a folder entry needs a __main__.py")
             search = [path, *extras, STDLIB, SITE]
-            self.walk(main, "__main__", None, search, entry, kind="script")
+            self.walk(main, "__main__", None, search, spec, kind="script")
             return
         if not path.is_file():
             raise EntryError(f"{entry.target}: no such file")
         search = [path.parent, *extras, STDLIB, SITE]
         kind = "notebook" if path.suffix == ".ipynb" else "script"
-        self.walk(path, "__main__", None, search, entry, kind=kind)
+        self.walk(path, "__main__", None, search, spec, kind=kind)
 
-    def _run_module_entry(self, entry: EntrySpec, search: list[PathEntry]) -> None:
+    def _run_module_entry(
+        self, entry: EntrySpec, search: list[PathEntry], spec: EntrySpec | None
+    ) -> None:
         resolution = self.resolver.resolve(entry.target, search)
         if resolution.kind != "local":
             raise EntryError(
@@ -222,10 +231,10 @@ class _Walker:
         if main is not None:
             if last.kind == "package":
                 self.walk_module(last, search)
-            self.walk(main, "__main__", last.name, search, entry, kind="script")
+            self.walk(main, "__main__", last.name, search, spec, kind="script")
         else:
             package = last.name.rpartition(".")[0] or None
-            self.walk(last.path, "__main__", package, search, entry, kind="script")
+            self.walk(last.path, "__main__", package, search, spec, kind="script")
 
     # -- the walk ---------------------------------------------------------------------
     def walk_module(self, module: LocalModule, search: list[PathEntry]) -> None:
@@ -445,6 +454,9 @@ class _Walker:
         """Resolve one import; return the local files it executes, in order."""
         if fact.kind == "run-path":
             return self._run_path(frame, fact)
+        if fact.kind == "run-command":
+            self._run_command(frame, fact)
+            return []  # another process: walked after this program
         if fact.dynamic or (fact.kind == "dynamic" and not fact.module and fact.level == 0):
             self.report(
                 "IMP009",
@@ -765,6 +777,58 @@ class _Walker:
         )
         return []
 
+    def _run_command(self, frame: _Frame, fact: ImportFact) -> None:
+        """A program this code starts: read its command as the config's ``cmd`` is read
+        (a Python script or ``-m`` module of the job, through launchers and shell
+        scripts); what cannot be followed is reported here."""
+        from jobdeps.analyzer.cmdline import UNPARSED_HINT, entries_from_command
+        from jobdeps.analyzer.launchers import (
+            COMPUTED,
+            FILE_DIR,
+            FILE_DIR_NAME,
+            FILE_PATH,
+            FILE_PATH_NAME,
+        )
+
+        # absolute: a ``cd`` in the command does not move it
+        folder = os.fspath(frame.path.parent)
+        entries, problems = entries_from_command(
+            fact.module,
+            self.root,
+            f"{frame.rel}:{fact.line}",
+            None,
+            {FILE_DIR_NAME: folder, FILE_PATH_NAME: os.fspath(frame.path)},
+            finding_path=frame.rel,
+        )
+        # the command as the user wrote it, a path from ``__file__`` from the job's root
+        shown = fact.module.replace(FILE_DIR, relpath(frame.path.parent, self.root))
+        shown = shown.replace(FILE_PATH, frame.rel)
+        for problem in problems:
+            what = problem.message.removesuffix(UNPARSED_HINT)
+            if problem.code == "CFG029":
+                code, message = "IMP014", f"`{shown}` is started here: {what}"
+            elif COMPUTED in what:
+                code = "IMP009"
+                message = (
+                    f"a program is started with a command computed at run time "
+                    f"(`{shown}`): jobdeps cannot follow it"
+                )
+            else:
+                code, message = "IMP009", f"`{shown}` is started here: {what}"
+            self.report(code, message, frame.rel, fact.line, fact.col + 1)
+        for entry in entries:
+            target = self.root / entry.target
+            if entry.kind == "package":
+                target = target / "__main__.py"
+            if entry.kind != "module":
+                self._edge(
+                    frame,
+                    fact,
+                    f"file:{relpath(Path(os.path.normpath(target)), self.root)}",
+                    entry.target,
+                )
+            self.launched.append((entry, frame.rel, fact))
+
     # -- results ---------------------------------------------------------------------
     def result(self, entries: list[EntrySpec]) -> Analysis:
         requirements = sorted(self.requirements.values(), key=lambda r: r.canonical)
@@ -801,6 +865,30 @@ def build_environment(options: AnalysisOptions) -> Environment:
     return Environment.current()
 
 
+def _run_launched(walker: _Walker, entries: Sequence[EntrySpec]) -> None:
+    """Walk the programs the walked code starts, each once (and none that is an entry),
+    until they start no new one."""
+    done = walker._launched_done
+    done.update((e.kind, e.target, e.pythonpath) for e in entries)
+    while walker.launched:
+        entry, rel, fact = walker.launched.pop(0)
+        key = (entry.kind, entry.target, entry.pythonpath)
+        if key in done:
+            continue
+        done.add(key)
+        walker._seen.clear()  # a process of its own
+        try:
+            walker.run_entry(entry, launched=True)
+        except EntryError as exc:  # it changed since the command was read, say
+            walker.report(
+                "IMP014",
+                f"`{fact.module}` is started here: {exc}",
+                rel,
+                fact.line,
+                fact.col + 1,
+            )
+
+
 def analyze(entries: Sequence[EntrySpec], options: AnalysisOptions | None = None) -> Analysis:
     """Walk the import graph from ``entries`` and classify every import.
 
@@ -822,6 +910,7 @@ def analyze(entries: Sequence[EntrySpec], options: AnalysisOptions | None = None
         for entry in entries:
             walker._seen.clear()  # each entry runs in a process of its own
             walker.run_entry(entry)
+            _run_launched(walker, entries)
     finally:
         gc.set_threshold(*thresholds)
         if options.reader is None:

@@ -66,7 +66,7 @@ _MAX_SCRIPT_DEPTH = 8
 _MAX_CONTINUATION_LINES = 50
 
 
-_UNPARSED_HINT = "; add its Python entry scripts to `root-paths`"
+UNPARSED_HINT = "; add its Python entry scripts to `root-paths`"
 
 
 @dataclass
@@ -150,7 +150,7 @@ class _Ctx:
         self.findings.append(finding(code, message, self.path, self.line))
 
     def unparsed(self, what: str) -> None:
-        self.report("CFG030", f"{what}{_UNPARSED_HINT}")
+        self.report("CFG030", f"{what}{UNPARSED_HINT}")
 
 
 # -- words -------------------------------------------------------------------------------
@@ -775,7 +775,7 @@ def discover_entries(cfg: JobConfig) -> tuple[list[EntrySpec], list[Finding]]:
     declared, declared_findings = root_path_entries(cfg)
     if declared:
         # The user did what the finding asks: the entries are declared in root-paths.
-        findings = [f for f in findings if not f.message.endswith(_UNPARSED_HINT)]
+        findings = [f for f in findings if not f.message.endswith(UNPARSED_HINT)]
     findings.extend(declared_findings)
     entries = merge_entries(discovered, declared)
     if cfg.env.python is not None and not entries and cfg.cmd and cfg.cmd.strip():

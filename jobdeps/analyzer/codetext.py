@@ -18,6 +18,7 @@ import re
 import warnings
 from ast import literal_eval
 
+from jobdeps.analyzer.launchers import OS_LAUNCHERS
 from jobdeps.analyzer.marks import (
     FIELD_MARKS_RE,
     OTHER_MARKS,
@@ -206,7 +207,7 @@ def _field_strings(body: str) -> list[tuple[int, str]]:
         if depth:
             raise NotSure("an f-string field left open")
         field = _TOKEN_RE.sub('""', body[i + 1 : j - 1])
-        if FIELD_MARKS_RE.search(field) is not None:
+        if any(keyword_kind(field, m) is not None for m in FIELD_MARKS_RE.finditer(field)):
             raise NotSure("code in an f-string the collector may read")
         i = j
     return found
@@ -249,24 +250,36 @@ def continuations(code: str, count: int, spans: list[tuple[int, int]]) -> bytear
     return cont
 
 
-def marks_of(code: str) -> tuple[dict[int, str], list[tuple[str, bool, int]]]:
+def marks_of(
+    code: str,
+) -> tuple[dict[int, str], list[tuple[str, bool, int]], list[tuple[str, str, bool]]]:
     """Lines of the code's keyword marks, by what they can be: ``import`` (the
     keyword: an import statement must hold it) or ``test`` (``__name__`` and
-    ``TYPE_CHECKING``, read only in ``if`` tests); and each ``import_module``,
+    ``TYPE_CHECKING``, read only in ``if`` tests); each ``import_module``,
     ``__import__`` or ``exec`` word as ``(head, is_attribute, offset)`` (the last
-    two as heads of themselves), judged once the file's imports are known.
+    two as heads of themselves), judged once the file's imports are known; and each
+    word of an ``os`` function that starts a program (``system``, ``execv``...) as
+    ``(word, head, is_attribute)``: ``platform.system()`` is no such call.
     Any other mark is the collector's business: NotSure."""
     hits: dict[int, str] = {}
     module_calls: list[tuple[str, bool, int]] = []
+    launches: list[tuple[str, str, bool]] = []
     for pattern in _OTHER_MARK_RES:
         for match in pattern.finditer(code):
             if keyword_kind(code, match) is not None:
-                if match.group(0) == "exec":
+                word = match.group(0)
+                if word == "exec":
                     # runs a file only as ``exec(open(...).read())`` and the like
                     module_calls.append(("exec", False, match.start()))
                     continue
-                # sys.path, runpy, addsitedir, Path / "x": the collector's business
-                raise NotSure(match.group(0))
+                if word in OS_LAUNCHERS:
+                    head, attribute = _caller(code, match.start())
+                    if head == "os":
+                        raise NotSure(f"os.{word}")
+                    launches.append((word, head, attribute))
+                    continue
+                # sys.path, runpy, addsitedir, Path / "x", subprocess: the collector's
+                raise NotSure(word)
     line, last = 1, 0
     for match in _PLAIN_MARKS_RE.finditer(code):
         word = match.group(0)
@@ -292,7 +305,7 @@ def marks_of(code: str) -> tuple[dict[int, str], list[tuple[str, bool, int]]]:
         last = start
         if hits.get(line) != "import":
             hits[line] = what
-    return hits, module_calls
+    return hits, module_calls, launches
 
 
 def _caller(code: str, begin: int) -> tuple[str, bool]:

@@ -9,6 +9,7 @@ the same facts (a test compares them on thousands of real files).
 
 from __future__ import annotations
 
+import shlex
 import warnings
 from dataclasses import dataclass, field
 
@@ -25,7 +26,8 @@ from jobdeps.analyzer.facts import (
     SysPathEdit,
     find_suppressions,
 )
-from jobdeps.analyzer.pathexpr import PathEvaluator, PathVal, string_value
+from jobdeps.analyzer.launchers import COMPUTED, FILE_DIR, FILE_PATH, LAUNCHERS
+from jobdeps.analyzer.pathexpr import FILE_VALUE, PathEvaluator, PathVal, string_value
 from jobdeps.analyzer.pathlike import looks_like_path
 
 _OPTIONAL_EXCEPTIONS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
@@ -371,6 +373,8 @@ class _Collector(cst.CSTVisitor):
             path = _exec_file(args[0].value, self.qualname)
             if path is not None:  # exec() runs the file in the caller's namespace
                 self._run_path(node, path, None)
+        elif qn in LAUNCHERS:
+            self._launch(node, qn, args)
         elif qn in ("sys.path.insert", "sys.path.append", "site.addsitedir"):
             index = 1 if qn.endswith("insert") else 0
             if len(args) > index:
@@ -394,6 +398,98 @@ class _Collector(cst.CSTVisitor):
             return
         anchor = "" if value.anchor == "cwd" else value.anchor
         self.add_import(node, "run-path", value.as_posix(), package=run_name, anchor=anchor)
+
+    def _launch(self, node: cst.Call, qn: str, args: list[cst.Arg]) -> None:
+        """A program started from Python (``subprocess.run([sys.executable, "x.py"])``,
+        ``os.system("python x.py")``): its command as shell text, for the walk to read
+        as it reads ``cmd`` (a Python script or ``-m`` module of the job is a program
+        of its own). Nothing when the program itself is computed: it may be anything."""
+        how, index, keyword = LAUNCHERS[qn]
+        command: str | None = None
+        if how in ("execl", "execle"):  # os.execl(path, arg0, arg1, ...): argv[0] is a name
+            words = [a.value for a in args]
+            if how == "execle":
+                words = words[:-1]  # the environment
+            command = self._argv_text(words[:1] + words[2:]) if words else None
+        elif how == "execv":  # os.execv(path, argv)
+            program = _argument(node, args, 0, "path")
+            argv = _argument(node, args, 1, "argv")
+            items = _sequence_items(argv) if argv is not None else None
+            command = (
+                self._argv_text([program, *items[1:]])
+                if program is not None and items is not None
+                else None
+            )
+        else:
+            value = _argument(node, args, index, keyword)
+            shell = how == "shell" or any(
+                a.keyword is not None
+                and a.keyword.value == "shell"
+                and not (isinstance(a.value, cst.Name) and a.value.value in ("False", "None"))
+                for a in node.args
+            )
+            items = _sequence_items(value) if value is not None else None
+            if items is not None and not shell:
+                command = self._argv_text(items)
+            elif items is not None:  # shell=True: the first item is the command line
+                command = self._shell_text(items[0]) if items else None
+            elif value is not None and shell:
+                command = self._shell_text(value)
+            elif value is not None:  # a string without a shell: the program's name alone
+                command = self._word(value)
+        if not command:
+            return
+        directory = next(
+            (a.value for a in node.args if a.keyword and a.keyword.value == "cwd"), None
+        )
+        if directory is not None:  # the command starts in another folder
+            where = self._word(directory) or COMPUTED
+            command = f"cd {where} && {command}"
+        self.add_import(node, "run-command", command)
+
+    def _argv_text(self, items: list[cst.BaseExpression]) -> str | None:
+        """An argument list as shell words; None when the program is computed."""
+        words = [self._word(item) for item in items]
+        if not words or words[0] is None:
+            return None
+        return " ".join(w if w is not None else COMPUTED for w in words)
+
+    def _word(self, expr: cst.BaseExpression) -> str | None:
+        """One argument as a shell word: a literal, ``python`` for ``sys.executable``, a
+        path built from ``__file__`` under ``${JOBDEPS_FILE_DIR}`` (the file's folder,
+        filled in by the walk, as ``${JOBDEPS_FILE}`` is with the file); None when
+        computed."""
+        text = string_value(expr)
+        if text is not None:
+            return shlex.quote(text)
+        if self.qualname(expr) == "sys.executable":
+            return "python"
+        value = self.evaluate(expr)
+        if value == FILE_VALUE:  # [sys.executable, __file__, "--child"]: the file again
+            return FILE_PATH
+        if value is None or value.is_file_itself:
+            return None
+        if value.anchor == "file":
+            tail = value.as_posix()
+            return FILE_DIR + ("" if tail == "." else shlex.quote("/" + tail))
+        return shlex.quote(value.as_posix())
+
+    def _shell_text(self, expr: cst.BaseExpression) -> str | None:
+        """A shell command line: a literal, or an f-string whose fields become words
+        (``f"python {HERE}/train.py --lr {lr}"``: ``${computed}`` for a field that is
+        not a path jobdeps can evaluate)."""
+        text = string_value(expr)
+        if text is not None:
+            return text
+        if not isinstance(expr, cst.FormattedString):
+            return None
+        pieces = []
+        for part in expr.parts:
+            if isinstance(part, cst.FormattedStringText):
+                pieces.append(part.value)
+            elif isinstance(part, cst.FormattedStringExpression):
+                pieces.append(self._word(part.expression) or COMPUTED)
+        return "".join(pieces)
 
     def _dynamic_import(self, node: cst.Call, qn: str, args: list[cst.Arg]) -> None:
         text = string_value(args[0].value) if args else None
@@ -420,9 +516,7 @@ class _Collector(cst.CSTVisitor):
             if fromlist is None and len(args) > 3:
                 fromlist = args[3].value
             names = _fromlist_names(fromlist)
-        self.add_import(
-            node, "dynamic", text[level:], level=level, package=package, names=names
-        )
+        self.add_import(node, "dynamic", text[level:], level=level, package=package, names=names)
 
     def _syspath_value(self, node: cst.CSTNode, op: str, expr: cst.BaseExpression) -> None:
         value = self.evaluate(expr)
@@ -494,6 +588,18 @@ def _string_argument(
     """The value of a call's argument when it is a string literal, else None."""
     value = _argument(node, positional, index, keyword)
     return string_value(value) if value is not None else None
+
+
+def _sequence_items(expr: cst.BaseExpression) -> list[cst.BaseExpression] | None:
+    """The elements of a list or tuple display (None for anything else, or a ``*``)."""
+    if not isinstance(expr, (cst.List, cst.Tuple)):
+        return None
+    items = []
+    for element in expr.elements:
+        if not isinstance(element, cst.Element):
+            return None
+        items.append(element.value)
+    return items
 
 
 def _fromlist_names(expr: cst.BaseExpression | None) -> tuple[str, ...]:

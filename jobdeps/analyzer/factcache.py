@@ -79,6 +79,7 @@ _EXTRACTOR_MODULES = (
     "pathlike.py",
     "scanner.py",
     "codetext.py",
+    "launchers.py",
     "marks.py",
 )
 

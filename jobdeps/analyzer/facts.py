@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-ImportKind = Literal["import", "from", "dynamic", "run-path", "run-module"]
+ImportKind = Literal["import", "from", "dynamic", "run-path", "run-module", "run-command"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,10 @@ class ImportFact:
       - ``dynamic``: ``importlib.import_module``/``__import__`` (``module`` empty when not literal);
       - ``run-path``: ``exec(open("x.py").read())``/``runpy.run_path("x.py")``/
         ``importlib.util.spec_from_file_location("name", "x.py")`` (``module`` = the path);
-      - ``run-module``: ``runpy.run_module("pkg.mod")``.
+      - ``run-module``: ``runpy.run_module("pkg.mod")``;
+      - ``run-command``: a program started from Python (``subprocess.run([...])``,
+        ``os.system("...")``, ``os.execv``; ``module`` = the command as shell text, see
+        :mod:`jobdeps.analyzer.launchers`).
     ``package`` is the ``package=`` argument of ``import_module``: ``"__package__"``,
     ``"__name__"``, a literal, or None; for ``runpy`` calls it is the ``run_name`` the
     file runs under (``"<run_path>"`` by default, so its ``__main__`` block does not

@@ -66,6 +66,7 @@ from typing import NamedTuple
 
 from jobdeps.analyzer.conditions import dotted_name
 from jobdeps.analyzer.facts import FileFacts, ImportFact, PathLiteral, find_suppressions
+from jobdeps.analyzer.launchers import OS_LAUNCHERS
 from jobdeps.analyzer.marks import (
     CONDITION_HEADS,
     EXITS,
@@ -89,7 +90,8 @@ _PATH_STRING_RE = re.compile(
 _FSTRING_RE = re.compile(r"""[fFrR]{1,2}("\"\"|\'\'\'|"|')""")
 _WORD_RE = re.compile(r"\w+")
 _STRING_START_RE = re.compile(r"""[rRuUbB]{0,2}('\'\'|\"\"\"|'|")""")
-_CONSUMER_MODULES = ("sys", "site", "runpy", "importlib")  # their calls may read paths
+# their calls may read paths (subprocess's start programs: see launchers.py)
+_CONSUMER_MODULES = ("sys", "site", "runpy", "importlib", "subprocess")
 _ALIAS_MODULES = ("sys", "site", "importlib", "runpy")
 _ATOMIC = tuple(
     getattr(ast, name) for name in ("Match", "TryStar", "TypeAlias") if hasattr(ast, name)
@@ -363,6 +365,10 @@ class _Planner:
             pairs = [(a.name, a.asname) for a in stmt.names if a.asname]
         elif stmt.level == 0 and stmt.module:
             pairs = [(stmt.module, a.asname or a.name) for a in stmt.names]
+            if stmt.module == "os":  # ``from os import system as sh``: sh starts programs
+                self.consumer_aliases.update(
+                    a.asname or a.name for a in stmt.names if a.name in OS_LAUNCHERS
+                )
         else:
             return
         for full, local in pairs:

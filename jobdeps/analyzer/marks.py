@@ -13,6 +13,7 @@ import ast
 import re
 
 from jobdeps.analyzer.conditions import dotted_name
+from jobdeps.analyzer.launchers import OS_LAUNCHERS
 
 # What makes a line worth giving to libcst (a superset of what the collector uses).
 # Plain words, so the regex engine can skip ahead fast; word boundaries are
@@ -21,7 +22,11 @@ from jobdeps.analyzer.conditions import dotted_name
 PLAIN_MARKS = r"import|__name__|TYPE_CHECKING"
 # ...and marks of everything else the collector reads.
 OTHER_MARKS = (
-    "exec",
+    # ``exec``, and ``os.execv``/``execl``... (programs started: see launchers.py)
+    r"exec(?:[lv]p?e?)?",
+    "subprocess",
+    "system",
+    "popen",
     "runpy",
     "run_path",
     "run_module",
@@ -40,9 +45,13 @@ KEYWORD_RE = re.compile("|".join((PLAIN_MARKS, *OTHER_MARKS)))
 # (a field is an expression inside a string, never a statement's test) or as
 # ``import_module``'s package (whose call ``import`` marks).
 FIELD_MARKS_RE = re.compile("|".join(("import", *OTHER_MARKS)))
-BOUNDED = {"exec"}  # too common inside other words to take without \b
-# read path values (``exec(open(os.path.join(HERE, "x.py")).read())`` runs a file)
-CONSUMERS = {"addsitedir", "run_path", "spec_from_file_location", "exec"}
+# too common inside other words to take without \b
+BOUNDED = {"exec", *OS_LAUNCHERS}
+# read path values (``exec(open(os.path.join(HERE, "x.py")).read())`` runs a file,
+# ``subprocess.run([sys.executable, os.path.join(HERE, "x.py")])`` starts one)
+CONSUMERS = {"addsitedir", "run_path", "spec_from_file_location", "exec", "subprocess"} | set(
+    OS_LAUNCHERS
+)
 
 # Copies of the collector's tables (``extract`` imports libcst); tested equal.
 OPTIONAL_EXCEPTIONS = frozenset(
@@ -119,9 +128,20 @@ def keyword_kind(text: str, match: re.Match[str]) -> str | None:
         return "consumer" if before and (is_word_char(before[-1]) or before[-1] in ")]") else None
     if word in BOUNDED and not is_word(text, start, end):
         return None
+    if word in OS_LAUNCHERS and not _after_dot(text, start):
+        # a bare ``system`` is ``os.system`` only after ``from os import system``,
+        # which the readers see as an alias of ``os`` (a variable ``system`` is no mark)
+        return None
     if word in CONSUMERS:
         return "consumer"
     return "needed"
+
+
+def _after_dot(text: str, start: int) -> bool:
+    """Is the word at ``start`` an attribute (``os.system``, or ``os.`` and the word on
+    the next line of a bracket)? True as well when a comment comes between: cannot tell."""
+    before = text[max(0, start - 200) : start].rstrip(" \t\f\n\\")
+    return before.endswith(".") or "#" in before[before.rfind("\n") + 1 :]
 
 
 def is_word(text: str, start: int, end: int) -> bool:

@@ -73,6 +73,7 @@ from jobdeps.analyzer.facts import (
     SyntaxFeature,
     find_suppressions,
 )
+from jobdeps.analyzer.launchers import OS_LAUNCHERS
 from jobdeps.analyzer.marks import (
     CONDITION_HEADS,
     CONDITION_LIMIT,
@@ -520,6 +521,8 @@ class _Scan:
                     raise NotSure(f"{local} stands for {full}")
                 if head == "runpy" and full != "runpy" and "run_" not in local:
                     raise NotSure(f"{local} stands for {full}")
+                if head == "os" and full.partition(".")[2] in OS_LAUNCHERS:
+                    raise NotSure(f"{local} stands for {full}")  # starts a program
         calls = []
         for head, attribute, offset in module_calls:
             if head == "exec":
@@ -549,6 +552,16 @@ class _Scan:
             ):
                 raise NotSure("importlib.import_module")
         return calls
+
+    def check_launches(self, launches: list[tuple[str, str, bool]]) -> None:
+        """NotSure when a ``system``/``execv``... word may be the ``os`` function the
+        collector reads as a started program: through a name bound to ``os``, or bare
+        after ``from os import system``; ``platform.system()`` is not."""
+        for word, head, attribute in launches:
+            if attribute and "os" in self.bindings.get(head, ()):
+                raise NotSure(f"{head}.{word}: {head} stands for os")
+            if not attribute and f"os.{word}" in self.bindings.get(word, ()):
+                raise NotSure(f"{word} stands for os.{word}")
 
     def dynamic_imports(self, offsets: list[int]) -> list[tuple[ImportFact, int, int]]:
         """``_Collector._dynamic_import`` of the calls at ``offsets``, each with the
@@ -828,11 +841,12 @@ def scan_facts(text: str) -> FileFacts | None:
         code, spans, literals = code_of(text)
         if unfollowed(code):
             return None
-        hits, module_calls = marks_of(code)
+        hits, module_calls, launches = marks_of(code)
         cont = continuations(code, code.count("\n") + 1, spans)
         scan = _Scan(text, code, cont, hits)
         found = scan.imports()
         calls = scan.check_bindings(module_calls)
+        scan.check_launches(launches)
         if calls:
             found.extend(([fact], line, width) for fact, line, width in scan.dynamic_imports(calls))
             found.sort(key=lambda item: (item[0][0].line, item[0][0].col))

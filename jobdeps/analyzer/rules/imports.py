@@ -116,7 +116,8 @@ RUN_FILE_MISSING = rule(
     "run-file-missing",
     "imports",
     Severity.ERROR,
-    "A file run with `exec(open(...).read())` or `runpy` does not exist.",
+    "A file run with `exec(open(...).read())`, `runpy` or a command started from Python "
+    "does not exist.",
     "Fix the path; it is relative to the job's working folder (the project root).",
 )
 NOTEBOOK_PIP = rule(

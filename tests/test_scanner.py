@@ -168,6 +168,8 @@ ACCEPTED = {
         'import os\nsystem = make()\nprint(f"{system.poles} {system}")\n'
         "def execv(system):\n    return system\n"
     ),
+    "launch_word_in_fstring": 'import platform\nprint(f"platform={platform.system()}")\n',
+    "os_alias_that_starts_nothing": "import os as _os\np = _os.path.join('a', 'b')\n",
     "launch_look_alikes": (
         "import platform\nfrom platform import system\nname = platform.system()\n"
         "other = system()\nx = obj.popen(1).execv\ndef execl(): pass\n"

@@ -18,7 +18,6 @@ import re
 import warnings
 from ast import literal_eval
 
-from jobdeps.analyzer.launchers import OS_LAUNCHERS
 from jobdeps.analyzer.marks import (
     FIELD_MARKS_RE,
     OTHER_MARKS,
@@ -250,36 +249,25 @@ def continuations(code: str, count: int, spans: list[tuple[int, int]]) -> bytear
     return cont
 
 
-def marks_of(
-    code: str,
-) -> tuple[dict[int, str], list[tuple[str, bool, int]], list[tuple[str, str, bool]]]:
+def marks_of(code: str) -> tuple[dict[int, str], list[tuple[str, bool, int]]]:
     """Lines of the code's keyword marks, by what they can be: ``import`` (the
     keyword: an import statement must hold it) or ``test`` (``__name__`` and
-    ``TYPE_CHECKING``, read only in ``if`` tests); each ``import_module``,
+    ``TYPE_CHECKING``, read only in ``if`` tests); and each ``import_module``,
     ``__import__`` or ``exec`` word as ``(head, is_attribute, offset)`` (the last
-    two as heads of themselves), judged once the file's imports are known; and each
-    word of an ``os`` function that starts a program (``system``, ``execv``...) as
-    ``(word, head, is_attribute)``: ``platform.system()`` is no such call.
+    two as heads of themselves), judged once the file's imports are known.
     Any other mark is the collector's business: NotSure."""
     hits: dict[int, str] = {}
     module_calls: list[tuple[str, bool, int]] = []
-    launches: list[tuple[str, str, bool]] = []
     for pattern in _OTHER_MARK_RES:
         for match in pattern.finditer(code):
             if keyword_kind(code, match) is not None:
-                word = match.group(0)
-                if word == "exec":
+                if match.group(0) == "exec":
                     # runs a file only as ``exec(open(...).read())`` and the like
                     module_calls.append(("exec", False, match.start()))
                     continue
-                if word in OS_LAUNCHERS:
-                    head, attribute = _caller(code, match.start())
-                    if head == "os":
-                        raise NotSure(f"os.{word}")
-                    launches.append((word, head, attribute))
-                    continue
-                # sys.path, runpy, addsitedir, Path / "x", subprocess: the collector's
-                raise NotSure(word)
+                # sys.path, runpy, addsitedir, Path / "x", subprocess, os.system:
+                # the collector's business
+                raise NotSure(match.group(0))
     line, last = 1, 0
     for match in _PLAIN_MARKS_RE.finditer(code):
         word = match.group(0)
@@ -305,7 +293,7 @@ def marks_of(
         last = start
         if hits.get(line) != "import":
             hits[line] = what
-    return hits, module_calls, launches
+    return hits, module_calls
 
 
 def _caller(code: str, begin: int) -> tuple[str, bool]:

@@ -363,6 +363,10 @@ class _Planner:
     def note_aliases(self, stmt: ast.Import | ast.ImportFrom) -> None:
         if isinstance(stmt, ast.Import):
             pairs = [(a.name, a.asname) for a in stmt.names if a.asname]
+            # ``import os as o``: ``o.system(...)`` starts a program, with no mark
+            self.consumer_aliases.update(
+                a.asname for a in stmt.names if a.name == "os" and a.asname
+            )
         elif stmt.level == 0 and stmt.module:
             pairs = [(stmt.module, a.asname or a.name) for a in stmt.names]
             if stmt.module == "os":  # ``from os import system as sh``: sh starts programs

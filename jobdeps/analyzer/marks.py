@@ -13,7 +13,6 @@ import ast
 import re
 
 from jobdeps.analyzer.conditions import dotted_name
-from jobdeps.analyzer.launchers import OS_LAUNCHERS
 
 # What makes a line worth giving to libcst (a superset of what the collector uses).
 # Plain words, so the regex engine can skip ahead fast; word boundaries are
@@ -22,11 +21,12 @@ from jobdeps.analyzer.launchers import OS_LAUNCHERS
 PLAIN_MARKS = r"import|__name__|TYPE_CHECKING"
 # ...and marks of everything else the collector reads.
 OTHER_MARKS = (
-    # ``exec``, and ``os.execv``/``execl``... (programs started: see launchers.py)
-    r"exec(?:[lv]p?e?)?",
+    # ``exec``, and ``os.execv``, ``os.execlp``...; ``os.system``, ``os.popen``: programs
+    # started (see launchers.py). One literal each: an alternation tries every position
+    r"exec(?P<os_exec>[lv]p?e?)?",
+    r"(?P<os_system>system)",
+    r"(?P<os_popen>popen)",
     "subprocess",
-    "system",
-    "popen",
     "runpy",
     "run_path",
     "run_module",
@@ -45,13 +45,11 @@ KEYWORD_RE = re.compile("|".join((PLAIN_MARKS, *OTHER_MARKS)))
 # (a field is an expression inside a string, never a statement's test) or as
 # ``import_module``'s package (whose call ``import`` marks).
 FIELD_MARKS_RE = re.compile("|".join(("import", *OTHER_MARKS)))
-# too common inside other words to take without \b
-BOUNDED = {"exec", *OS_LAUNCHERS}
+_OS_CALLS = ("os_exec", "os_system", "os_popen")
+BOUNDED = {"exec"}  # too common inside other words to take without \b
 # read path values (``exec(open(os.path.join(HERE, "x.py")).read())`` runs a file,
 # ``subprocess.run([sys.executable, os.path.join(HERE, "x.py")])`` starts one)
-CONSUMERS = {"addsitedir", "run_path", "spec_from_file_location", "exec", "subprocess"} | set(
-    OS_LAUNCHERS
-)
+CONSUMERS = {"addsitedir", "run_path", "spec_from_file_location", "exec", "subprocess"}
 
 # Copies of the collector's tables (``extract`` imports libcst); tested equal.
 OPTIONAL_EXCEPTIONS = frozenset(
@@ -126,22 +124,28 @@ def keyword_kind(text: str, match: re.Match[str]) -> str | None:
         if "#" in before[before.rfind("\n") + 1 :]:
             return "consumer"  # a comment before the '/': cannot tell, keep it
         return "consumer" if before and (is_word_char(before[-1]) or before[-1] in ")]") else None
+    if group in _OS_CALLS:
+        return "consumer" if is_word(text, start, end) and _after_os(text, start) else None
     if word in BOUNDED and not is_word(text, start, end):
-        return None
-    if word in OS_LAUNCHERS and not _after_dot(text, start):
-        # a bare ``system`` is ``os.system`` only after ``from os import system``,
-        # which the readers see as an alias of ``os`` (a variable ``system`` is no mark)
         return None
     if word in CONSUMERS:
         return "consumer"
     return "needed"
 
 
-def _after_dot(text: str, start: int) -> bool:
-    """Is the word at ``start`` an attribute (``os.system``, or ``os.`` and the word on
-    the next line of a bracket)? True as well when a comment comes between: cannot tell."""
+def _after_os(text: str, start: int) -> bool:
+    """Is the word at ``start`` an attribute of a name ``os`` (``os.system``, spaces and
+    line continuations allowed)? A bare ``system`` is ``os.system`` only after ``from os
+    import system``, and ``o.system`` only after ``import os as o``: the readers take
+    those imports as aliases; ``platform.system()`` and a variable ``system`` are no
+    mark. True when a comment comes between: cannot tell."""
     before = text[max(0, start - 200) : start].rstrip(" \t\f\n\\")
-    return before.endswith(".") or "#" in before[before.rfind("\n") + 1 :]
+    if "#" in before[before.rfind("\n") + 1 :]:
+        return True
+    if not before.endswith("."):
+        return False
+    head = before[:-1].rstrip(" \t\f\n\\")
+    return head.endswith("os") and (len(head) == 2 or not is_word_char(head[-3]))
 
 
 def is_word(text: str, start: int, end: int) -> bool:

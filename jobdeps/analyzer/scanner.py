@@ -124,7 +124,6 @@ class _Clause(NamedTuple):
     header: bool  # its body is on the lines below (not ``if x: y``)
 
 
-
 def _logical_text(lines: list[str], a: int, b: int) -> str:
     """Lines ``a..b`` as one statement for :func:`ast.parse` (first line dedented)."""
     return "\n".join([lines[a - 1].lstrip(" \t"), *lines[a:b]])
@@ -211,9 +210,7 @@ def _dynamic_fact(call: ast.Call, line: int, col: int) -> ImportFact:
             fromlist = args[3]
         names = _fromlist_names(fromlist)
     level = len(text) - len(text.lstrip("."))
-    return ImportFact(
-        "dynamic", text[level:], line, col, level=level, names=names, package=package
-    )
+    return ImportFact("dynamic", text[level:], line, col, level=level, names=names, package=package)
 
 
 def _fromlist_names(node: ast.expr | None) -> tuple[str, ...]:
@@ -522,7 +519,9 @@ class _Scan:
                 if head == "runpy" and full != "runpy" and "run_" not in local:
                     raise NotSure(f"{local} stands for {full}")
                 if head == "os" and full.partition(".")[2] in OS_LAUNCHERS:
-                    raise NotSure(f"{local} stands for {full}")  # starts a program
+                    raise NotSure(f"{local} stands for {full}")  # ``sh(...)``: no mark
+                if full == "os" and _os_alias_call(local).search(self.code):
+                    raise NotSure(f"{local} stands for os")  # ``o.system(...)``: no mark
         calls = []
         for head, attribute, offset in module_calls:
             if head == "exec":
@@ -552,16 +551,6 @@ class _Scan:
             ):
                 raise NotSure("importlib.import_module")
         return calls
-
-    def check_launches(self, launches: list[tuple[str, str, bool]]) -> None:
-        """NotSure when a ``system``/``execv``... word may be the ``os`` function the
-        collector reads as a started program: through a name bound to ``os``, or bare
-        after ``from os import system``; ``platform.system()`` is not."""
-        for word, head, attribute in launches:
-            if attribute and "os" in self.bindings.get(head, ()):
-                raise NotSure(f"{head}.{word}: {head} stands for os")
-            if not attribute and f"os.{word}" in self.bindings.get(word, ()):
-                raise NotSure(f"{word} stands for os.{word}")
 
     def dynamic_imports(self, offsets: list[int]) -> list[tuple[ImportFact, int, int]]:
         """``_Collector._dynamic_import`` of the calls at ``offsets``, each with the
@@ -826,6 +815,12 @@ class _Scan:
         return flags
 
 
+def _os_alias_call(local: str) -> re.Pattern[str]:
+    """``o.system``, ``o.execv``... for ``import os as o``."""
+    words = "|".join(sorted(OS_LAUNCHERS))
+    return re.compile(rf"(?<![\w.]){re.escape(local)}(?:\s|\\\n)*\.(?:\s|\\\n)*(?:{words})\b")
+
+
 def scan_facts(text: str) -> FileFacts | None:
     """The reference's facts of ``text``, or None when the scanner cannot be sure."""
     if _check_syntax is None or "\x00" in text or "\f" in text or text.startswith("\ufeff"):
@@ -841,12 +836,11 @@ def scan_facts(text: str) -> FileFacts | None:
         code, spans, literals = code_of(text)
         if unfollowed(code):
             return None
-        hits, module_calls, launches = marks_of(code)
+        hits, module_calls = marks_of(code)
         cont = continuations(code, code.count("\n") + 1, spans)
         scan = _Scan(text, code, cont, hits)
         found = scan.imports()
         calls = scan.check_bindings(module_calls)
-        scan.check_launches(launches)
         if calls:
             found.extend(([fact], line, width) for fact, line, width in scan.dynamic_imports(calls))
             found.sort(key=lambda item: (item[0][0].line, item[0][0].col))

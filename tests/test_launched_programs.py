@@ -168,3 +168,22 @@ def test_manual_mode_must_ship_a_started_script(tmp_path: Path) -> None:
     assert [f.message.split(" (")[0] for f in result.findings if f.code == "CFG034"] == [
         "`stage.py` is imported but not under any `local-paths` entry"
     ]
+
+
+def test_why_leads_through_the_line_that_starts_the_program(tmp_path: Path) -> None:
+    from jobdeps.analyzer.why import shortest_chain
+
+    root = write(
+        tmp_path / "job",
+        {
+            "main.py": "import os\nos.system('python -m pkg')\n",
+            "pkg/__init__.py": "",
+            "pkg/__main__.py": "import yaml\n",
+        },
+    )
+    analysis = run(root, "main.py")
+    steps = shortest_chain(analysis, "dist:pyyaml")
+    assert [(s.rel, s.line, s.verb, s.module) for s in steps] == [
+        ("main.py", 2, "starts", "pkg"),
+        ("pkg/__main__.py", 1, "imports", "yaml"),
+    ]

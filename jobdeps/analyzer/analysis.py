@@ -817,17 +817,48 @@ class _Walker:
                 code, message = "IMP009", f"`{shown}` is started here: {what}"
             self.report(code, message, frame.rel, fact.line, fact.col + 1)
         for entry in entries:
-            target = self.root / entry.target
-            if entry.kind == "package":
-                target = target / "__main__.py"
-            if entry.kind != "module":
-                self._edge(
-                    frame,
-                    fact,
-                    f"file:{relpath(Path(os.path.normpath(target)), self.root)}",
-                    entry.target,
-                )
+            target = self._program_file(entry)
+            if target is not None:  # for ``why``: this line leads to that program
+                self._edge(frame, fact, f"file:{relpath(target, self.root)}", entry.target)
             self.launched.append((entry, frame.rel, fact))
+
+    def _program_file(self, entry: EntrySpec) -> Path | None:
+        """The file a started program runs first: the script, a folder's or a ``-m``
+        package's ``__main__.py``, a ``-m`` module's file."""
+        if entry.kind != "module":
+            target = Path(os.path.normpath(self.root / entry.target))
+            return target / "__main__.py" if entry.kind == "package" else target
+        resolution = self.resolver.resolve(entry.target, [self.root, STDLIB, SITE])
+        if resolution.kind != "local" or not resolution.modules:
+            return None
+        last = resolution.modules[-1]
+        if last.kind in ("package", "namespace"):
+            folder = last.path.parent if last.kind == "package" else last.path
+            return folder / "__main__.py"
+        return last.path
+
+    def run_launched(self, entries: Sequence[EntrySpec]) -> None:
+        """Walk the programs the walked code starts, each once (and none that is an
+        entry), until they start no new one."""
+        done = self._launched_done
+        done.update((e.kind, e.target, e.pythonpath) for e in entries)
+        while self.launched:
+            entry, rel, fact = self.launched.pop(0)
+            key = (entry.kind, entry.target, entry.pythonpath)
+            if key in done:
+                continue
+            done.add(key)
+            self._seen.clear()  # a process of its own
+            try:
+                self.run_entry(entry, launched=True)
+            except EntryError as exc:  # it changed since the command was read, say
+                self.report(
+                    "IMP014",
+                    f"`{fact.module}` is started here: {exc}",
+                    rel,
+                    fact.line,
+                    fact.col + 1,
+                )
 
     # -- results ---------------------------------------------------------------------
     def result(self, entries: list[EntrySpec]) -> Analysis:
@@ -865,30 +896,6 @@ def build_environment(options: AnalysisOptions) -> Environment:
     return Environment.current()
 
 
-def _run_launched(walker: _Walker, entries: Sequence[EntrySpec]) -> None:
-    """Walk the programs the walked code starts, each once (and none that is an entry),
-    until they start no new one."""
-    done = walker._launched_done
-    done.update((e.kind, e.target, e.pythonpath) for e in entries)
-    while walker.launched:
-        entry, rel, fact = walker.launched.pop(0)
-        key = (entry.kind, entry.target, entry.pythonpath)
-        if key in done:
-            continue
-        done.add(key)
-        walker._seen.clear()  # a process of its own
-        try:
-            walker.run_entry(entry, launched=True)
-        except EntryError as exc:  # it changed since the command was read, say
-            walker.report(
-                "IMP014",
-                f"`{fact.module}` is started here: {exc}",
-                rel,
-                fact.line,
-                fact.col + 1,
-            )
-
-
 def analyze(entries: Sequence[EntrySpec], options: AnalysisOptions | None = None) -> Analysis:
     """Walk the import graph from ``entries`` and classify every import.
 
@@ -910,7 +917,7 @@ def analyze(entries: Sequence[EntrySpec], options: AnalysisOptions | None = None
         for entry in entries:
             walker._seen.clear()  # each entry runs in a process of its own
             walker.run_entry(entry)
-            _run_launched(walker, entries)
+            walker.run_launched(entries)
     finally:
         gc.set_threshold(*thresholds)
         if options.reader is None:

@@ -18,9 +18,13 @@ class Step:
     line: int
     module: str
     target: str
+    verb: str = "imports"  # "runs" a file (exec, runpy), "starts" a program (subprocess)
 
     def display(self) -> str:
         return f"{self.rel}:{self.line} ({self.module})"
+
+
+_VERBS = {"run-path": "runs", "run-module": "runs", "run-command": "starts"}
 
 
 def find_targets(analysis: Analysis, name: str) -> list[str]:
@@ -86,6 +90,7 @@ def shortest_chain(analysis: Analysis, target: str) -> list[Step]:
         return []
     steps = []
     for source, dest in itertools.pairwise(best):
-        line, module, _fact = graph.edges[source, dest]["imports"][0]
-        steps.append(Step(source.removeprefix("file:"), line, module, dest))
+        line, module, fact = graph.edges[source, dest]["imports"][0]
+        verb = _VERBS.get(fact.kind, "imports")
+        steps.append(Step(source.removeprefix("file:"), line, module, dest, verb))
     return steps

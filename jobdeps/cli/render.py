@@ -95,5 +95,5 @@ def render_chain(target: str, steps: list[Step]) -> str:
     kind, _, label = target.partition(":")
     lines = [f"{label} ({'local file' if kind == 'file' else kind})"]
     for depth, step in enumerate(steps):
-        lines.append(f"{'  ' * depth}{step.rel}:{step.line}  imports {step.module}")
+        lines.append(f"{'  ' * depth}{step.rel}:{step.line}  {step.verb} {step.module}")
     return "\n".join(lines) + "\n"

@@ -182,6 +182,8 @@ LAUNCH_PRELUDE = (
             "python ${JOBDEPS_FILE_DIR}/a.py --n ${computed}",
         ),
         ("subprocess.run([sys.executable, script])", "python ${computed}"),
+        ('subprocess.run([sys.executable, "x.py"], cwd=None)', "python x.py"),
+        ('subprocess.run([sys.executable, "x.py"], cwd="sub")', "cd sub && python x.py"),
         ('subprocess.run([sys.executable, __file__, "--child"])', "python ${JOBDEPS_FILE} --child"),
         ('subprocess.run(["python x.py"], shell=True)', "python x.py"),
         ('subprocess.run("python x.py")', "'python x.py'"),  # no shell: one program name

@@ -442,6 +442,8 @@ class _Collector(cst.CSTVisitor):
         directory = next(
             (a.value for a in node.args if a.keyword and a.keyword.value == "cwd"), None
         )
+        if isinstance(directory, cst.Name) and directory.value == "None":
+            directory = None  # the working folder, as without it
         if directory is not None:  # the command starts in another folder
             where = self._word(directory) or COMPUTED
             command = f"cd {where} && {command}"

@@ -187,3 +187,25 @@ def test_why_leads_through_the_line_that_starts_the_program(tmp_path: Path) -> N
         ("main.py", 2, "starts", "pkg"),
         ("pkg/__main__.py", 1, "imports", "yaml"),
     ]
+
+
+def test_started_programs_are_listed_with_the_line_that_starts_them(tmp_path: Path) -> None:
+    from jobdeps.cli.render import render_analysis
+
+    root = write(
+        tmp_path / "job",
+        {
+            "main.py": "import os\nos.system('python a.py')\nos.system('python a.py')\n"
+            "os.system('python -m pkg')\n",
+            "a.py": "",
+            "pkg/__main__.py": "",
+        },
+    )
+    analysis = run(root, "main.py")
+    assert analysis.to_json()["started_programs"] == [
+        {"kind": "script", "target": "a.py", "origin": "main.py:2", "origin_line": None},
+        {"kind": "module", "target": "pkg", "origin": "main.py:4", "origin_line": None},
+    ]
+    text = render_analysis(analysis)
+    assert "Started by the code (2)\n  a.py  <- main.py:2\n  -m pkg  <- main.py:4\n" in text
+    assert run(root / "pkg", "__main__.py").to_json()["started_programs"] == []

@@ -154,6 +154,7 @@ class _Walker:
         # each with where: walked after the entry that started them, as programs of their own
         self.launched: list[tuple[EntrySpec, str, ImportFact]] = []
         self._launched_done: set[tuple[str, str, tuple[str, ...]]] = set()
+        self.started: list[EntrySpec] = []  # those walked, in order
 
     def rel(self, path: Path) -> str:
         """``relpath(path, root)``, memoised by the path object: the walk names the same
@@ -851,6 +852,7 @@ class _Walker:
             self._seen.clear()  # a process of its own
             try:
                 self.run_entry(entry, launched=True)
+                self.started.append(entry)
             except EntryError as exc:  # it changed since the command was read, say
                 self.report(
                     "IMP014",
@@ -880,6 +882,7 @@ class _Walker:
             sources=self.sources,
             environment=self.env,
             entry_files=self.entry_files,
+            started=list(self.started),
         )
 
 

@@ -119,6 +119,9 @@ class Analysis:
     sources: SourceTexts
     environment: Environment
     entry_files: dict[str, EntrySpec]
+    # programs the code starts (``subprocess.run([sys.executable, "x.py"])``), walked as
+    # programs of their own; ``origin`` is the ``file:line`` that starts each
+    started: list[EntrySpec] = field(default_factory=list)
 
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -147,6 +150,7 @@ class Analysis:
             "jobdeps_version": __version__,
             "target_python": self.target_version,
             "entry_points": [e.to_dict() for e in self.entries],
+            "started_programs": [e.to_dict() for e in self.started],
             "local_files": sorted(self.local_files),
             "requirements": [r.to_dict() for r in self.requirements],
             "stdlib": self.stdlib,

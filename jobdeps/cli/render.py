@@ -53,6 +53,12 @@ def render_analysis(analysis: Analysis) -> str:
         where = entry.origin + (f" (config line {entry.origin_line})" if entry.origin_line else "")
         prefix = "-m " if entry.kind == "module" else ""
         lines.append(f"  {prefix}{entry.target}  <- {where}")
+    if analysis.started:
+        lines.append("")
+        lines.append(f"Started by the code ({len(analysis.started)})")
+        for entry in analysis.started:
+            prefix = "-m " if entry.kind == "module" else ""
+            lines.append(f"  {prefix}{entry.target}  <- {entry.origin}")
     lines.append("")
     lines.append(f"Local files ({len(analysis.local_files)})")
     for rel in analysis.local_files:

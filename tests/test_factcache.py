@@ -143,7 +143,6 @@ def test_every_fact_type_has_a_row_reader() -> None:
     assert set(factcache._ROW) == set(factcache._FIELDS)
 
 
-
 def test_the_cache_key_covers_every_module_the_facts_depend_on() -> None:
     """Facts are cached by content and by a hash of the extractor's own source. A
     module the extractor imports but the hash leaves out (``codetext.py``, split out
@@ -161,9 +160,17 @@ def test_the_cache_key_covers_every_module_the_facts_depend_on() -> None:
             continue
         seen.add(name)
         tree = ast.parse((folder / name).read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
-                "jobdeps.analyzer."
-            ):
-                todo.append(node.module.split(".")[2] + ".py")
+        for node in ast.walk(tree):  # ``from jobdeps.analyzer[.x] import y``, ``import ...``
+            if isinstance(node, ast.ImportFrom) and node.module == "jobdeps.analyzer":
+                dotted = [f"jobdeps.analyzer.{a.name}" for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                dotted = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                dotted = [a.name for a in node.names]
+            else:
+                continue
+            for name in dotted:
+                parts = name.split(".")
+                if parts[:2] == ["jobdeps", "analyzer"] and len(parts) > 2:
+                    todo.append(parts[2] + ".py")
     assert seen <= set(factcache._EXTRACTOR_MODULES)

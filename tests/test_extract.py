@@ -184,6 +184,15 @@ LAUNCH_PRELUDE = (
         ("subprocess.run([sys.executable, script])", "python ${computed}"),
         ('subprocess.run([sys.executable, "x.py"], cwd=None)', "python x.py"),
         ('subprocess.run([sys.executable, "x.py"], cwd="sub")', "cd sub && python x.py"),
+        (
+            'subprocess.run([sys.executable, "x.py"], env={**os.environ, "PYTHONPATH": "src"})',
+            "export PYTHONPATH=src; python x.py",
+        ),
+        (
+            'subprocess.run([sys.executable, "x.py"], env=os.environ | {"PYTHONPATH": f"{HERE}"})',
+            "export PYTHONPATH=${JOBDEPS_FILE_DIR}; python x.py",
+        ),
+        ('subprocess.run([sys.executable, "x.py"], env={"PYTHONPATH": p})', "python x.py"),
         ('subprocess.run([sys.executable, __file__, "--child"])', "python ${JOBDEPS_FILE} --child"),
         ('subprocess.run(["python x.py"], shell=True)', "python x.py"),
         ('subprocess.run("python x.py")', "'python x.py'"),  # no shell: one program name

@@ -82,6 +82,10 @@ CASES = {
         "except OSError:\n    pass\n"
         "subprocess.run(cmd)\n"
         "subprocess.run(['python x.py'], shell=True)\n"
+        "SRC = os.path.join(HERE, 'src')\n"
+        "subprocess.run([sys.executable, 'a.py'],\n"
+        "               env={**os.environ, 'PYTHONPATH': SRC}, cwd=None)\n"
+        "sp.Popen([executable, 'b.py'], env=dict(os.environ, PYTHONPATH=f'{HERE}/lib'))\n"
     ),
     "launch_look_alikes": (
         "import platform\n"

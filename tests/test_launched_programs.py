@@ -209,3 +209,33 @@ def test_started_programs_are_listed_with_the_line_that_starts_them(tmp_path: Pa
     text = render_analysis(analysis)
     assert "Started by the code (2)\n  a.py  <- main.py:2\n  -m pkg  <- main.py:4\n" in text
     assert run(root / "pkg", "__main__.py").to_json()["started_programs"] == []
+
+
+def test_a_pythonpath_given_in_env_is_the_started_programs_own(tmp_path: Path) -> None:
+    """``env={**os.environ, "PYTHONPATH": ...}`` puts folders first on the started
+    program's ``sys.path``: its imports resolve there, as they will on the VM."""
+    root = write(
+        tmp_path / "job",
+        {
+            "main.py": "import os, subprocess, sys\n"
+            "HERE = os.path.dirname(os.path.abspath(__file__))\n"
+            "subprocess.run([sys.executable, 'tools/a.py'],\n"
+            "               env={**os.environ, 'PYTHONPATH': 'src'})\n"
+            "subprocess.run([sys.executable, 'tools/b.py'],\n"
+            "               env=dict(os.environ, PYTHONPATH=os.path.join(HERE, 'lib')))\n",
+            "tools/a.py": "import shared\n",
+            "tools/b.py": "import other\n",
+            "src/shared.py": "",
+            "lib/other.py": "",
+        },
+    )
+    analysis = run(root, "main.py")
+    assert sorted(analysis.local_files) == [
+        "lib/other.py",
+        "main.py",
+        "src/shared.py",
+        "tools/a.py",
+        "tools/b.py",
+    ]
+    assert [e.pythonpath for e in analysis.started] == [("src",), ("lib",)]
+    assert findings(analysis) == []

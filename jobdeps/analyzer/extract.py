@@ -444,10 +444,36 @@ class _Collector(cst.CSTVisitor):
         )
         if isinstance(directory, cst.Name) and directory.value == "None":
             directory = None  # the working folder, as without it
+        env = next((a.value for a in node.args if a.keyword and a.keyword.value == "env"), None)
+        pythonpath = self._env_pythonpath(env) if env is not None else None
+        if pythonpath:  # the program's own sys.path starts with it
+            command = f"export PYTHONPATH={pythonpath}; {command}"
         if directory is not None:  # the command starts in another folder
             where = self._word(directory) or COMPUTED
             command = f"cd {where} && {command}"
         self.add_import(node, "run-command", command)
+
+    def _env_pythonpath(self, env: cst.BaseExpression) -> str | None:
+        """``PYTHONPATH`` of an ``env=`` written in place: ``{**os.environ, "PYTHONPATH":
+        "src"}``, ``dict(os.environ, PYTHONPATH=...)``, ``os.environ | {...}``; None when
+        it sets none that jobdeps can read."""
+        if isinstance(env, cst.BinaryOperation) and isinstance(env.operator, cst.BitOr):
+            return self._env_pythonpath(env.right)
+        value: cst.BaseExpression | None = None
+        if isinstance(env, cst.Dict):
+            for element in env.elements:
+                if isinstance(element, cst.DictElement) and string_value(element.key) == (
+                    "PYTHONPATH"
+                ):
+                    value = element.value
+        elif isinstance(env, cst.Call) and self.qualname(env.func) == "dict":
+            value = next(
+                (a.value for a in env.args if a.keyword and a.keyword.value == "PYTHONPATH"), None
+            )
+        if value is None:
+            return None
+        text = self._shell_text(value) if string_value(value) is None else None
+        return text if text is not None and COMPUTED not in text else self._word(value)
 
     def _argv_text(self, items: list[cst.BaseExpression]) -> str | None:
         """An argument list as shell words; None when the program is computed."""

@@ -439,12 +439,10 @@ class _Collector(cst.CSTVisitor):
                 command = self._word(value)
         if not command:
             return
-        directory = next(
-            (a.value for a in node.args if a.keyword and a.keyword.value == "cwd"), None
-        )
+        directory = _keyword_argument(node, "cwd")
         if isinstance(directory, cst.Name) and directory.value == "None":
             directory = None  # the working folder, as without it
-        env = next((a.value for a in node.args if a.keyword and a.keyword.value == "env"), None)
+        env = _keyword_argument(node, "env")
         pythonpath = self._env_pythonpath(env) if env is not None else None
         if pythonpath:  # the program's own sys.path starts with it
             command = f"export PYTHONPATH={pythonpath}; {command}"
@@ -467,9 +465,7 @@ class _Collector(cst.CSTVisitor):
                 ):
                     value = element.value
         elif isinstance(env, cst.Call) and self.qualname(env.func) == "dict":
-            value = next(
-                (a.value for a in env.args if a.keyword and a.keyword.value == "PYTHONPATH"), None
-            )
+            value = _keyword_argument(env, "PYTHONPATH")
         if value is None:
             return None
         text = self._shell_text(value) if string_value(value) is None else None
@@ -526,9 +522,7 @@ class _Collector(cst.CSTVisitor):
             return
         package: str | None = None
         if qn == "importlib.import_module":
-            pkg_arg = next(
-                (a.value for a in node.args if a.keyword and a.keyword.value == "package"), None
-            )
+            pkg_arg = _keyword_argument(node, "package")
             if pkg_arg is None and len(args) > 1:
                 pkg_arg = args[1].value
             if isinstance(pkg_arg, cst.Name) and pkg_arg.value in ("__package__", "__name__"):
@@ -538,9 +532,7 @@ class _Collector(cst.CSTVisitor):
         level = len(text) - len(text.lstrip("."))
         names: tuple[str, ...] = ()
         if qn == "__import__":  # __import__(name, globals, locals, fromlist, level)
-            fromlist = next(
-                (a.value for a in node.args if a.keyword and a.keyword.value == "fromlist"), None
-            )
+            fromlist = _keyword_argument(node, "fromlist")
             if fromlist is None and len(args) > 3:
                 fromlist = args[3].value
             names = _fromlist_names(fromlist)
@@ -607,6 +599,11 @@ def _argument(
     """A call's argument by position or by keyword."""
     if len(positional) > index:
         return positional[index].value
+    return _keyword_argument(node, keyword)
+
+
+def _keyword_argument(node: cst.Call, keyword: str) -> cst.BaseExpression | None:
+    """A call's argument given as ``keyword=...``."""
     return next((a.value for a in node.args if a.keyword and a.keyword.value == keyword), None)
 
 

@@ -120,8 +120,8 @@ def keyword_kind(text: str, match: re.Match[str]) -> str | None:
             return None
         return "consumer"
     if group == "slash":
-        before = text[max(0, start - 200) : start].rstrip(" \t\f\n\\")
-        if "#" in before[before.rfind("\n") + 1 :]:
+        before = _code_before(text, start)
+        if _ends_in_comment(before):
             return "consumer"  # a comment before the '/': cannot tell, keep it
         return "consumer" if before and (is_word_char(before[-1]) or before[-1] in ")]") else None
     if group in _OS_CALLS:
@@ -139,13 +139,26 @@ def _after_os(text: str, start: int) -> bool:
     import system``, and ``o.system`` only after ``import os as o``: the readers take
     those imports as aliases; ``platform.system()`` and a variable ``system`` are no
     mark. True when a comment comes between: cannot tell."""
-    before = text[max(0, start - 200) : start].rstrip(" \t\f\n\\")
-    if "#" in before[before.rfind("\n") + 1 :]:
+    before = _code_before(text, start)
+    if _ends_in_comment(before):
         return True
     if not before.endswith("."):
         return False
-    head = before[:-1].rstrip(" \t\f\n\\")
+    head = before[:-1].rstrip(_BLANKS)
     return head.endswith("os") and (len(head) == 2 or not is_word_char(head[-3]))
+
+
+_BLANKS = " \t\f\n\\"  # what may stand between tokens of one expression (in brackets)
+
+
+def _code_before(text: str, start: int) -> str:
+    """The 200 characters before ``start``, blanks and line continuations stripped."""
+    return text[max(0, start - 200) : start].rstrip(_BLANKS)
+
+
+def _ends_in_comment(before: str) -> bool:
+    """Does a ``#`` come on the last line of ``before``? (Maybe a comment: cannot tell.)"""
+    return "#" in before[before.rfind("\n") + 1 :]
 
 
 def is_word(text: str, start: int, end: int) -> bool:

@@ -52,6 +52,7 @@ the result with the libcst reference on thousands of real files.
 from __future__ import annotations
 
 import ast
+import functools
 import gc
 import re
 import warnings
@@ -815,6 +816,7 @@ class _Scan:
         return flags
 
 
+@functools.lru_cache(maxsize=64)
 def _os_alias_call(local: str) -> re.Pattern[str]:
     """``o.system``, ``o.execv``... for ``import os as o``."""
     words = "|".join(sorted(OS_LAUNCHERS))
